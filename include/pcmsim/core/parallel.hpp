@@ -1,0 +1,27 @@
+// The one way pcmsim runs work on several threads. Work is cut into chunks whose bounds
+// depend only on the problem size, never on the thread count, so that any code whose
+// chunk results do not depend on which thread ran them is bit-reproducible.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "pcmsim/core/types.hpp"
+
+namespace pcmsim {
+
+// Threads used by ParallelFor (default: hardware concurrency, or OMP_NUM_THREADS).
+void SetNumThreads(int n);
+int NumThreads();
+
+// Calls fn(begin, end) for consecutive chunks [begin, end) of [0, n), each at most
+// `grain` long (the last may be shorter). Chunks may run concurrently; bounds depend only
+// on n and grain. fn must not throw across threads (exceptions are rethrown on the caller).
+void ParallelFor(Index n, Index grain, const std::function<void(Index, Index)>& fn);
+
+// C = alpha * op(A) * op(B) + beta * C with Eigen, split into column blocks of C whose
+// width depends only on the shapes, so the bits are the same for any thread count.
+void ParallelGemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose_b,
+                  Matrix& c, float alpha = 1.0f, float beta = 0.0f);
+
+}  // namespace pcmsim

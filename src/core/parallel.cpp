@@ -1,0 +1,145 @@
+// ParallelFor over shape-determined chunks (OpenMP when built with it) and the
+// deterministic column/row-blocked GEMM built on it.
+#include "pcmsim/core/parallel.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "pcmsim/core/error.hpp"
+
+#ifdef PCMSIM_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+namespace pcmsim {
+namespace {
+
+int DefaultThreads() {
+  if (const char* env = std::getenv("PCMSIM_THREADS")) {
+    const int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+std::atomic<int>& ThreadSetting() {
+  static std::atomic<int> n{DefaultThreads()};
+  return n;
+}
+
+}  // namespace
+
+void SetNumThreads(int n) {
+  if (n < 0) throw ConfigError(StrCat("threads = ", n, ": must be >= 0 (0 = all cores)"));
+  ThreadSetting() = n == 0 ? DefaultThreads() : n;
+}
+
+int NumThreads() { return ThreadSetting(); }
+
+void ParallelFor(Index n, Index grain, const std::function<void(Index, Index)>& fn) {
+  if (n <= 0) return;
+  grain = std::max<Index>(grain, 1);
+  const Index chunks = (n + grain - 1) / grain;
+  const int threads = static_cast<int>(std::min<Index>(NumThreads(), chunks));
+  if (threads <= 1) {
+    for (Index c = 0; c < chunks; ++c) fn(c * grain, std::min(n, (c + 1) * grain));
+    return;
+  }
+  std::exception_ptr error;
+  std::mutex error_mutex;
+#ifdef PCMSIM_HAVE_OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks; ++c) {
+    try {
+      fn(c * grain, std::min(n, (c + 1) * grain));
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+    }
+  }
+#else
+  std::atomic<Index> next{0};
+  auto worker = [&] {
+    for (Index c = next++; c < chunks; c = next++) {
+      try {
+        fn(c * grain, std::min(n, (c + 1) * grain));
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+#endif
+  if (error) std::rethrow_exception(error);
+}
+
+namespace {
+
+// Block width for splitting `dim` so each block carries enough work; depends on shape only.
+Index GemmBlock(Index dim, double flops) {
+  constexpr double kMinFlopsPerBlock = 2.0e5;
+  const Index by_work = static_cast<Index>(std::max(1.0, flops / kMinFlopsPerBlock));
+  const Index blocks = std::clamp<Index>(std::min<Index>(by_work, (dim + 15) / 16), 1, 8);
+  const Index width = (dim + blocks - 1) / blocks;
+  return (width + 15) / 16 * 16;
+}
+
+template <typename A, typename B, typename C>
+void BlockProduct(const A& a, const B& b, C&& c, float alpha, float beta) {
+  if (beta == 0.0f) {
+    c.noalias() = alpha * (a * b);
+  } else {
+    c *= beta;
+    c.noalias() += alpha * (a * b);
+  }
+}
+
+template <typename A, typename B>
+void SplitProduct(const A& a, const B& b, Matrix& c, float alpha, float beta) {
+  const Index m = c.rows(), n = c.cols(), k = a.cols();
+  const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  if (n >= m) {
+    const Index w = GemmBlock(n, flops);
+    ParallelFor(n, w, [&](Index j0, Index j1) {
+      BlockProduct(a, b.middleCols(j0, j1 - j0), c.middleCols(j0, j1 - j0), alpha, beta);
+    });
+  } else {
+    const Index w = GemmBlock(m, flops);
+    ParallelFor(m, w, [&](Index i0, Index i1) {
+      BlockProduct(a.middleRows(i0, i1 - i0), b, c.middleRows(i0, i1 - i0), alpha, beta);
+    });
+  }
+}
+
+}  // namespace
+
+void ParallelGemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose_b, Matrix& c,
+                  float alpha, float beta) {
+  const Index m = transpose_a ? a.cols() : a.rows();
+  const Index ka = transpose_a ? a.rows() : a.cols();
+  const Index kb = transpose_b ? b.cols() : b.rows();
+  const Index n = transpose_b ? b.rows() : b.cols();
+  if (ka != kb) {
+    throw DimensionError(StrCat("GEMM inner dimensions differ: ", m, "x", ka, " times ", kb, "x", n));
+  }
+  if (beta == 0.0f) {
+    c.resize(m, n);
+  } else if (c.rows() != m || c.cols() != n) {
+    throw DimensionError(StrCat("GEMM output is ", c.rows(), "x", c.cols(), ", expected ", m, "x", n));
+  }
+  if (!transpose_a && !transpose_b) SplitProduct(a, b, c, alpha, beta);
+  else if (transpose_a && !transpose_b) SplitProduct(a.transpose(), b, c, alpha, beta);
+  else if (!transpose_a && transpose_b) SplitProduct(a, b.transpose(), c, alpha, beta);
+  else SplitProduct(a.transpose(), b.transpose(), c, alpha, beta);
+}
+
+}  // namespace pcmsim

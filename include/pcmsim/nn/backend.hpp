@@ -1,0 +1,66 @@
+// The seam between the trainer and the arithmetic of one layer's weights. The trainer
+// only calls this interface, so FP32, FP8 and analog (PCM tile) layers plug in per layer.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "pcmsim/core/types.hpp"
+
+namespace pcmsim::energy {
+struct EventCounts;
+}
+
+namespace pcmsim::nn {
+
+// Whether a forward pass belongs to training (noise injection may apply) or evaluation.
+enum class Pass { kTrain, kEval };
+
+// One optimiser step as the trainer asks for it. Gradients handed to Update() already
+// include the 1/batch of the mean loss.
+struct SgdStep {
+  float lr = 0.0f;            // learning rate of this step (after the schedule)
+  float momentum = 0.0f;      // heavy-ball momentum coefficient, [0, 1)
+  float weight_decay = 0.0f;  // L2 coefficient added to the gradient
+  long step = 0;              // global step counter (0-based)
+};
+
+// Named matrices that together restore a backend's trainable state (checkpoints).
+using StateMap = std::map<std::string, MatrixD>;
+
+// Arithmetic of one layer's weight matrix W (out x in). Activations are features x batch.
+class LayerBackend {
+ public:
+  virtual ~LayerBackend() = default;
+
+  // Short name written to results ("fp32", "fp8", "analog").
+  virtual std::string_view Name() const = 0;
+  virtual Index Inputs() const = 0;
+  virtual Index Outputs() const = 0;
+
+  // y = W x  (out x batch). The layer adds its digital bias afterwards.
+  virtual void Forward(const Matrix& x, Matrix& y, Pass pass) = 0;
+  // dx = W^T dy  (in x batch).
+  virtual void Backward(const Matrix& dy, Matrix& dx) = 0;
+  // Apply one SGD step for dL/dW = dy x^T, in the backend's own arithmetic (FP32 with
+  // momentum, FP8 GEMM + 16-bit stochastic update, analog pulses, ...).
+  virtual void Update(const Matrix& x, const Matrix& dy, const SgdStep& step) = 0;
+
+  // The weights as the backend currently realises them, in FP32 (for saving/inspection).
+  virtual Matrix Weights() const = 0;
+  // Replace the weights (initialisation, or starting from an earlier run's result).
+  virtual void SetWeights(const Matrix& w) = 0;
+
+  // Trainable state beyond the weights (momentum buffers, master copies, device state).
+  virtual void SaveState(StateMap& /*state*/) const {}
+  virtual void LoadState(const StateMap& /*state*/) {}
+
+  // Add this backend's energy-relevant event counts since construction.
+  virtual void AddEvents(energy::EventCounts& /*counts*/) const {}
+};
+
+using BackendPtr = std::unique_ptr<LayerBackend>;
+
+}  // namespace pcmsim::nn

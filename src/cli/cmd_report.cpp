@@ -53,9 +53,7 @@ void Report(const ReportArgs& a) {
     return;
   }
   nlohmann::json j = in.Exists("/summary") ? io::GroupToJson(in, "/summary") : nlohmann::json::object();
-  nlohmann::json prov = nlohmann::json::object();
-  for (const auto& name : in.AttrNames("/")) prov[name] = io::GroupToJson(in, "/")[name];
-  j["provenance"] = prov;
+  j["provenance"] = io::AttributesToJson(in, "/");
   j["file"] = a.file;
   std::cout << j.dump(2) << "\n";
 }

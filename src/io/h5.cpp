@@ -245,6 +245,13 @@ H5Kind H5Reader::DatasetKind(std::string_view dataset) const {
   return KindOf(t.get());
 }
 
+bool H5Reader::IsScalarString(std::string_view dataset) const {
+  Handle d(H5Dopen2(file_, Str(dataset).c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.ok()) return false;
+  Handle space(H5Dget_space(d.get()), H5Sclose);
+  return H5Sget_simple_extent_type(space.get()) == H5S_SCALAR;
+}
+
 std::int64_t H5Reader::AttrInt(std::string_view object, std::string_view name) const {
   Handle obj(OpenObject(file_, object), H5Oclose);
   Handle a(obj.ok() ? H5Aopen(obj.get(), Str(name).c_str(), H5P_DEFAULT) : -1, H5Aclose);

@@ -13,7 +13,7 @@ nlohmann::json Number(double v) {
 
 }  // namespace
 
-nlohmann::json GroupToJson(const H5Reader& in, std::string_view group) {
+nlohmann::json AttributesToJson(const H5Reader& in, std::string_view group) {
   nlohmann::json j = nlohmann::json::object();
   const std::string g(group);
   for (const auto& name : in.AttrNames(g)) {
@@ -23,6 +23,12 @@ nlohmann::json GroupToJson(const H5Reader& in, std::string_view group) {
       default: j[name] = Number(in.AttrDouble(g, name)); break;
     }
   }
+  return j;
+}
+
+nlohmann::json GroupToJson(const H5Reader& in, std::string_view group) {
+  nlohmann::json j = AttributesToJson(in, group);
+  const std::string g(group);
   for (const auto& name : in.Children(g)) {
     const std::string path = (g == "/" ? "" : g) + "/" + name;
     if (in.IsGroup(path)) {
@@ -31,8 +37,11 @@ nlohmann::json GroupToJson(const H5Reader& in, std::string_view group) {
     }
     switch (in.DatasetKind(path)) {
       case H5Kind::kString: {
-        auto strings = in.ReadStrings(path);
-        j[name] = strings.size() == 1 ? nlohmann::json(strings[0]) : nlohmann::json(strings);
+        if (in.IsScalarString(path)) {
+          j[name] = in.ReadString(path);
+        } else {
+          j[name] = in.ReadStrings(path);
+        }
         break;
       }
       case H5Kind::kInteger: {

@@ -60,6 +60,8 @@ class H5Reader {
   bool IsGroup(std::string_view object) const;
   H5Kind AttrKind(std::string_view object, std::string_view name) const;
   H5Kind DatasetKind(std::string_view dataset) const;
+  // True for a single string written by H5Writer::WriteString (scalar, fixed length).
+  bool IsScalarString(std::string_view dataset) const;
   std::int64_t AttrInt(std::string_view object, std::string_view name) const;
   std::vector<std::string> Children(std::string_view group) const;
   std::vector<std::string> AttrNames(std::string_view object) const;

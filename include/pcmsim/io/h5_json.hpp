@@ -9,6 +9,9 @@
 
 namespace pcmsim::io {
 
+// Only the attributes of `group`, as a flat object.
+nlohmann::json AttributesToJson(const H5Reader& in, std::string_view group);
+
 nlohmann::json GroupToJson(const H5Reader& in, std::string_view group);
 
 }  // namespace pcmsim::io

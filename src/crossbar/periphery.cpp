@@ -50,7 +50,7 @@ void ClipAndQuantize(Eigen::Ref<Matrix> m, float bound, float step) {
   }
 }
 
-Eigen::RowVectorXf InputScales(const Matrix& x, const PeripheryOptions& opt) {
+Eigen::RowVectorXf InputScales(const Eigen::Ref<const Matrix>& x, const PeripheryOptions& opt) {
   if (opt.noise_management == NoiseManagement::kNone) {
     return Eigen::RowVectorXf::Constant(x.cols(), static_cast<float>(opt.input_scale));
   }
@@ -60,7 +60,7 @@ Eigen::RowVectorXf InputScales(const Matrix& x, const PeripheryOptions& opt) {
   return s;
 }
 
-void ApplyDac(const Matrix& x, const Eigen::RowVectorXf& scale, const PeripheryOptions& opt,
+void ApplyDac(const Eigen::Ref<const Matrix>& x, const Eigen::RowVectorXf& scale, const PeripheryOptions& opt,
               Matrix& out) {
   out.resize(x.rows(), x.cols());
   const Eigen::RowVectorXf inv = scale.cwiseInverse();

@@ -77,10 +77,10 @@ void ClipAndQuantize(Eigen::Ref<Matrix> m, float bound, float step);
 
 // Per-sample input scales for noise management: max_j |x_jb| (kAbsMax, 0 -> 1) or
 // input_scale (kNone). Returns a row vector of batch length.
-Eigen::RowVectorXf InputScales(const Matrix& x, const PeripheryOptions& opt);
+Eigen::RowVectorXf InputScales(const Eigen::Ref<const Matrix>& x, const PeripheryOptions& opt);
 
 // x~ = DAC(x / scale) column by column, written into `out` (resized).
-void ApplyDac(const Matrix& x, const Eigen::RowVectorXf& scale, const PeripheryOptions& opt,
+void ApplyDac(const Eigen::Ref<const Matrix>& x, const Eigen::RowVectorXf& scale, const PeripheryOptions& opt,
               Matrix& out);
 
 }  // namespace pcmsim::crossbar

@@ -17,7 +17,8 @@
 //   G(t) = 1 / (R_s + 1 / (G_a(t) + G_p))
 // so d ln G / d ln t = -nu * G_a/(G_a + G_p) * G/(G_a + G_p) (the last factor is 1 when
 // R_s = 0). With k = 0 and R_s = 0 the cell is exactly the conventional statistical model
-// G(t) = G_prog (t/t0)^-nu, and the code takes that branch (bit-identical by construction).
+// G(t) = G_prog (t/t0)^-nu: model = projected with k = 0 and R_s = 0 gives results
+// bit-identical to model = conventional (the formulas reduce exactly; tested).
 // Read noise is generated in the amorphous segment (sigma_a from the 1/f or affine model
 // applied to G_a(t)) and reaches the terminals scaled by dG/dG_a = (G / (G_a + G_p))^2; the
 // ohmic projection and the series resistance are taken as noise-free.
@@ -38,6 +39,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/core/types.hpp"
@@ -74,7 +76,9 @@ struct ProgramStats {
 
 // Drawn once per device at construction (device-to-device variation, faults).
 struct PcmDerived {
-  ArrayD g_max_dev;   // S, per-device top of range (g_max * (1 + g_max_dtod xi))
+  // S, per-device top of range g_max * f, f = 1 + g_max_dtod xi clamped to
+  // [max(0.2, 1.01 g_lo/g_max), 1.8] so that every device keeps a non-empty window.
+  ArrayD g_max_dev;
   ArrayD g_ceil_dev;  // S, per-device physical ceiling (g_clip_max scaled like g_max_dev)
   ArrayD set_gain;    // per-device factor on the mean SET step
   ArrayD z_nu;        // the device's standard normal for nu = |mu + sd z_nu| (fixed per device)
@@ -148,9 +152,21 @@ class PcmArray {
  private:
   template <typename Out>
   void ReadImpl(double t_s, Out& out, bool with_read_noise);
-  void SetStateFromCell(Index i, double g_cell, double t_s);
-  Rng Stream(const char* role, std::uint64_t block) const;
-  void CheckReadTime(double t_s) const;
+  // G (and read-noise sigma if non-null) of cells [b, b+len), len <= internal chunk size.
+  void EvalChunk(Index b, Index len, double t_s, double theta, double* g, double* sigma) const;
+  template <typename IndexFn>
+  void ProgramStatisticalImpl(Index count, IndexFn idx, const double* targets, double t_s);
+  template <typename IndexFn>
+  ProgramStats ProgramVerifyImpl(Index count, IndexFn idx, const double* targets, double t_s);
+  // Sets cell i to amorphous state g_a (conductance at t0) with nu, Q_s taken at g_a_stats;
+  // faulty cells keep their stuck state.
+  void SetStateFromAmorphous(Index i, double g_a, double g_a_stats, double t_s);
+  void DrawDevices();
+  void NoteProgramming(double t_s, bool all_cells);
+  void CheckIndices(std::span<const Index> cells, std::size_t n_values) const;
+  Rng Stream(std::string_view role, std::uint64_t op, std::uint64_t block) const;
+  void CheckTime(double t_s, const char* what) const;
+  double Theta() const;  // temperature factor of the amorphous conductance
 
   PcmParams params_;
   Index n_;
@@ -160,6 +176,8 @@ class PcmArray {
   PcmCounters counters_;
   double temperature_K_;
   double max_t_prog_ = 0.0;  // s, latest programming time (reads must not precede it)
+  bool uniform_t_prog_ = true;  // all cells programmed at t_prog_uniform_ (fast read path)
+  double t_prog_uniform_ = 0.0;
 };
 
 }  // namespace pcmsim::device

@@ -15,8 +15,9 @@ class ConfigReader;
 
 namespace pcmsim::device {
 
-// A statistic of the programmed state as a function of g_r = G / g_max (clamped below at
-// 1e-7, the value aihwkit uses to keep ln finite). Covers the published fit shapes:
+// A statistic of the programmed state as a function of g_r = G / g_max, clamped to
+// [1e-7, 1] (1e-7 as aihwkit does to keep ln finite; the fits are not defined above 1).
+// Covers the published fit shapes:
 //   g_r <  split:  clip(log_a * ln(g_r) + log_b + pow_c * g_r^pow_e, low_min, low_max)
 //   g_r >= split:  clip(c[0] + c[1] g_r + c[2] g_r^2 + c[3] g_r^3, high_min, high_max)
 // split = +inf -> only the low branch; split = 0 -> only the polynomial. The unit is that of
@@ -44,8 +45,16 @@ enum class ReadNoiseModel {
   kAffine,    // sigma = read_affine_rel * G + read_affine_S, Nandakumar 2018 simplification
 };
 
+// Which cell equations PcmArray evaluates.
+enum class CellModel {
+  kConventional,  // G(t) = G_prog (t/t0)^-nu: the statistical model of PHYSICS.md sec. 1
+  kProjected,     // amorphous || projection segment, in series with R_s (sec. 3); with
+                  // projection_ratio = 0 and series_resistance = 0 it equals kConventional
+};
+
 struct PcmParams {
   std::string name = "unnamed";  // preset name, written into results
+  CellModel model = CellModel::kConventional;  // key: model = "conventional" | "projected"
 
   // --- conductance range (keys: range.g_max_uS, ...) ---
   double g_max = 25e-6;       // S, top of the programmable range; targets are clipped to it. > g_min
@@ -103,26 +112,30 @@ struct PcmParams {
   double t_ref_K = 300.0;             // K, temperature at which the fits hold, > 0
 
   // --- projection segment (keys: projection.*) ---
-  // See pcm_array.hpp for the mechanism. projection_ratio = G_p / G_a at t0 over the same
-  // amorphous length (= R_a / R_p); 0 means no projection (exactly the conventional cell).
+  // See pcm_array.hpp for the mechanism (model = projected only; must be 0 otherwise).
+  // projection_ratio = G_p / G_a at t0 over the same amorphous length (= R_a / R_p);
+  // 0 means no projection (exactly the conventional cell).
   double projection_ratio = 0.0;  // >= 0, dimensionless
   double series_resistance = 0.0; // Ohm, crystalline remainder + electrodes, >= 0, < 1/g_max
 
   // Throws ConfigError("field = value: reason") for the first broken constraint.
   void Validate() const;
-  // True when the projection/series mechanism is active (else the fast conventional path).
-  bool HasProjection() const { return projection_ratio > 0.0 || series_resistance > 0.0; }
+  // True when the projected-cell equations are evaluated (else the conventional path).
+  bool HasProjection() const { return model == CellModel::kProjected; }
 };
 
 // Presets in code (tests and defaults); the TOML files in devices/ are the user-facing copies.
 PcmParams ConventionalParams();  // Joshi et al. 2020 fit, g_max 25 uS
 PcmParams IdealParams();         // no noise, no drift, deterministic pulses
 
-// Reads a device TOML (all keys optional; strict: unknown keys are errors) into params,
-// starting from ConventionalParams(), then Validate()s. Errors name the file and key.
-PcmParams LoadPcmParams(io::ConfigReader& reader);
+// Reads device keys below `prefix` ("" = document root, "device" = a [device] table of an
+// experiment) into params, starting from ConventionalParams(), then Validate()s. All keys
+// are optional; errors name the source and the key. The caller runs CheckAllConsumed().
+PcmParams LoadPcmParams(io::ConfigReader& reader, std::string_view prefix = "");
+// A whole devices/*.toml file: LoadPcmParams + CheckAllConsumed (unknown keys are errors).
 PcmParams LoadPcmParamsFile(const std::filesystem::path& path);
 
 std::string_view ToString(ReadNoiseModel m);
+std::string_view ToString(CellModel m);
 
 }  // namespace pcmsim::device

@@ -36,6 +36,10 @@ Tile::Tile(Index rows, Index cols, const device::PcmParams& device, const TileOp
     throw DimensionError(StrCat("tile of ", rows, " x ", cols, " exceeds max_rows x max_cols = ",
                                 opt_.max_rows, " x ", opt_.max_cols, " (use AnalogMatrix)"));
   }
+  if (opt_.ir_drop_model == IrDropModel::kExact && opt_.r_wire > 0.0 && (rows > 128 || cols > 128)) {
+    throw ConfigError(StrCat("ir_drop_model = exact: the exact solve is only for tiles up to 128 x 128, this one is ",
+                             rows, " x ", cols, " (use fast)"));
+  }
   for (int p = 0; p < opt_.pairs_per_weight; ++p) {
     map_.significance.push_back(std::pow(opt_.significance_base, -p));
   }
@@ -234,8 +238,8 @@ Index Tile::RefreshSaturated(double threshold, double t_s, int pair) {
   ArrayD g;
   array_.Read(t_s, g, /*with_read_noise=*/true);
   const double limit = threshold * array_.g_max();
-  std::vector<Index> reset_cells, prog_cells;
-  std::vector<double> targets;
+  std::vector<Index> reset_cells, prog_cells, other_cells;
+  std::vector<double> diffs, targets;
   for (Index j = 0; j < cols_; ++j) {
     for (Index i = 0; i < rows_; ++i) {
       const Index cp = CellIndex(pair, 0, i, j), cm = CellIndex(pair, 1, i, j);
@@ -244,11 +248,15 @@ Index Tile::RefreshSaturated(double threshold, double t_s, int pair) {
       reset_cells.push_back(cp);
       reset_cells.push_back(cm);
       prog_cells.push_back(diff >= 0.0 ? cp : cm);
-      targets.push_back(map_.g_lo + std::abs(diff));
+      other_cells.push_back(diff >= 0.0 ? cm : cp);
+      diffs.push_back(std::abs(diff));
     }
   }
   if (!reset_cells.empty()) {
     array_.ApplyReset(reset_cells, t_s);
+    // The partner stays at its RESET level: read it back and program the difference on top.
+    array_.Read(t_s, g, /*with_read_noise=*/true);
+    for (size_t k = 0; k < prog_cells.size(); ++k) targets.push_back(g[other_cells[k]] + diffs[k]);
     if (opt_.program_method == ProgramMethod::kStatistical) {
       array_.ProgramStatistical(prog_cells, targets, t_s);
     } else {

@@ -31,10 +31,6 @@ void TileOptions::Validate() const {
   forward.Validate();
   backward.Validate();
   io::Require(std::isfinite(r_wire) && r_wire >= 0.0, "r_wire", r_wire, "must be finite and >= 0 (ohm)");
-  io::Require(!(ir_drop_model == IrDropModel::kExact && r_wire > 0.0 &&
-                (max_rows > 128 || max_cols > 128)),
-              "ir_drop_model", ToString(ir_drop_model),
-              "the exact solve is only for tiles up to 128 x 128 (set max_rows/max_cols or use fast)");
   io::Require(calibration_samples >= 1 && calibration_samples <= 65536, "calibration_samples",
               calibration_samples, "must be in [1, 65536]");
   io::Require(std::isfinite(v_read) && v_read > 0.0, "v_read", v_read, "must be > 0 (V)");

@@ -47,7 +47,7 @@ struct TileOptions {
   // Wire resistance per cell pitch, ohm, >= 0 (0 = no IR drop). Assumption: ~1 ohm per
   // pitch for fine metal lines at 25 uS cells; sweep it.
   double r_wire = 0.0;
-  IrDropModel ir_drop_model = IrDropModel::kFast;
+  IrDropModel ir_drop_model = IrDropModel::kFast;  // kExact: tiles up to 128 x 128 only
   // Fold per-device read noise (device ReadNoiseStd at the read time) into an
   // output-referred Gaussian of variance sum_j x_j^2 sigma_ij^2 (one extra GEMM).
   bool read_noise = true;

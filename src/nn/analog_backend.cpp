@@ -57,7 +57,11 @@ static std::uint64_t TileIndexBase(Index layer, std::uint64_t repeat) {
 double AnalogBackend::DerivedGranularity() const {
   const device::PcmParams& d = opt_.device;
   const double g_lo = array_->tile(0, 0).devices().g_min();
-  const double g_mid = 0.5 * (g_lo + d.g_max);
+  // Mean SET step over the states a device passes from g_lo to where SET saturates
+  // (mu_dG = slope G + offset reaches 0 at -offset/slope when slope < 0) or g_max.
+  double g_top = d.g_max;
+  if (d.set_dg_slope < 0) g_top = std::min(g_top, -d.set_dg_offset / d.set_dg_slope);
+  const double g_mid = 0.5 * (g_lo + g_top);
   const double step = d.set_dg_slope * g_mid + d.set_dg_offset;
   if (step <= 0) {
     throw ConfigError(StrCat("device '", d.name, "': mean SET step at mid-window is ", step,

@@ -24,6 +24,7 @@ TEST(Characterize, StudiesHaveConsistentShapesAndTrends) {
   for (int l = 0; l < 4; ++l) EXPECT_EQ(r.level_hist.row(l).sum(), 2000.0);
   ASSERT_EQ(r.drift_mean.cols(), Index(r.drift_times.size()));
   for (int l = 1; l < 4; ++l) EXPECT_LT(r.drift_mean(l, r.drift_mean.cols() - 1), r.drift_mean(l, 0));
+  for (int l = 1; l < 4; ++l) EXPECT_NEAR(r.nu_eff[size_t(l)], r.nu_mean[size_t(l)], 1e-9);  // conventional: exact
   ASSERT_EQ(r.read_sigma_1h.size(), 4u);
   ASSERT_EQ(r.read_sigma_1d.size(), 4u);
   ASSERT_EQ(r.effective_bits.size(), 5u);

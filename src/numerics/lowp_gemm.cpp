@@ -24,6 +24,9 @@
 #include "pcmsim/numerics/lowp_gemm.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
 #include <vector>
 
 #include "pcmsim/core/error.hpp"
@@ -80,20 +83,51 @@ std::vector<float> PackRows(const Matrix& mat, bool transpose, Index rows, Index
   return out;
 }
 
+// Accumulation step policies: s (a float32 sum of two accumulator values) -> R(s).
+// Exact: the magic-constant / bits kernels (any input, nearest or stochastic).
 template <FastPath P, bool kStochastic>
-inline F Step(const VecRound<V>& acc, F s, LaneRng<V>& rng) {
-  if constexpr (kStochastic) {
-    return acc.template Stochastic<P>(s, rng.Next());
-  } else {
-    (void)rng;
-    return acc.template Nearest<P>(s);
+struct ExactStep {
+  const VecRound<V>* acc;
+  LaneRng<V>* rngs;
+  F operator()(F s, int t) {
+    if constexpr (kStochastic) {
+      return acc->template Stochastic<P>(s, rngs[t].Next());
+    } else {
+      (void)t;
+      return acc->template Nearest<P>(s);
+    }
   }
-}
+};
+
+// Veltkamp: 3 operations, valid for sums of format values without overflow. kCheck tracks
+// the largest |result| so the caller can detect an overflow and redo the tile exactly.
+template <bool kCheck>
+struct VeltkampStep {
+  internal::VeltkampRound<V> round;
+  V::I max_bits = V::SetI(0), abs_mask = V::SetI(0x7fffffffu);
+  F operator()(F s, int /*t*/) {
+    const F y = round(s);
+    if constexpr (kCheck) max_bits = V::MaxU(max_bits, V::And(V::AsI(y), abs_mask));
+    return y;
+  }
+  // True if no lane ever exceeded max_finite (NaN and inf bit patterns compare larger).
+  bool InRange(float max_finite) const {
+    if constexpr (!kCheck) return true;
+    alignas(64) std::uint32_t lanes[V::kWidth];
+    V::StoreI(lanes, max_bits);
+    std::uint32_t limit;
+    std::memcpy(&limit, &max_finite, 4);
+    for (std::uint32_t l : lanes) {
+      if (l > limit) return false;
+    }
+    return true;
+  }
+};
 
 // One kPr x kNr tile of C over all k, written column-major to out (ld = kPr).
-template <FastPath P, bool kStochastic, bool kRoundProd>
-void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const VecRound<V>& acc,
-                 const VecRound<V>& prod, LaneRng<V>* rngs, float* out) {
+template <bool kRoundProd, FastPath PP, class Step>
+void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const VecRound<V>& prod,
+                 Step& step, float* out) {
   F outer[kMr][kNr];
   for (auto& row : outer) for (auto& v : row) v = V::Set(0.0f);
   for (Index k0 = 0; k0 < k; k0 += chunk) {
@@ -106,16 +140,17 @@ void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const V
       for (int c = 0; c < kNr; ++c) {
         const F bv = V::Set(bp[kk * kNr + c]);
         for (int r = 0; r < kMr; ++r) {
-          F p = V::Mul(av[r], bv);  // exact for narrow operands (see ProductsExact)
-          if constexpr (kRoundProd) p = prod.template Nearest<P>(p);
-          inner[r][c] = Step<P, kStochastic>(acc, V::Add(inner[r][c], p), rngs[r * kNr + c]);
+          if constexpr (kRoundProd) {
+            const F p = prod.template Nearest<PP>(V::Mul(av[r], bv));
+            inner[r][c] = step(V::Add(inner[r][c], p), r * kNr + c);
+          } else {  // a b exact in float32: a fused a b + s equals RN32(p + s)
+            inner[r][c] = step(V::MulAdd(av[r], bv, inner[r][c]), r * kNr + c);
+          }
         }
       }
     }
     for (int r = 0; r < kMr; ++r) {
-      for (int c = 0; c < kNr; ++c) {
-        outer[r][c] = Step<P, kStochastic>(acc, V::Add(outer[r][c], inner[r][c]), rngs[r * kNr + c]);
-      }
+      for (int c = 0; c < kNr; ++c) outer[r][c] = step(V::Add(outer[r][c], inner[r][c]), r * kNr + c);
     }
   }
   for (int c = 0; c < kNr; ++c) {
@@ -128,11 +163,10 @@ struct Packed {
   Index m, n, k;
 };
 
-template <FastPath P, bool kStochastic, bool kRoundProd>
-void RunTiles(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint64_t seed, Matrix& c) {
-  const internal::RoundConstants acc_c = internal::MakeRoundConstants(o.accum_format);
-  const internal::RoundConstants prod_c = internal::MakeRoundConstants(o.product_format);
-  const VecRound<V> acc(acc_c), prod(kRoundProd ? prod_c : acc_c);
+// Runs tile_fn(ip, jp, tile) over all tiles (parallel over column panels) and scatters the
+// tiles into c.
+template <class TileFn>
+void RunTiles(const Packed& pk, TileFn tile_fn, Matrix& c) {
   const Index i_panels = (pk.m + kPr - 1) / kPr, j_panels = (pk.n + kNr - 1) / kNr;
   const double flops_per_panel = 2.0 * static_cast<double>(pk.m * pk.k * kNr);
   const Index grain = std::max<Index>(1, static_cast<Index>(4.0e6 / std::max(1.0, flops_per_panel)));
@@ -140,14 +174,7 @@ void RunTiles(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
     alignas(64) float tile[kPr * kNr];
     for (Index jp = jp0; jp < jp1; ++jp) {
       for (Index ip = 0; ip < i_panels; ++ip) {
-        std::vector<LaneRng<V>> rngs;
-        rngs.reserve(kMr * kNr);
-        for (int t = 0; t < kMr * kNr; ++t) {
-          rngs.emplace_back(StreamSeed(seed, "lowp_gemm", static_cast<std::uint64_t>(ip * j_panels + jp),
-                                       static_cast<std::uint64_t>(t)));
-        }
-        MicroKernel<P, kStochastic, kRoundProd>(pk.a.data() + ip * pk.k * kPr, pk.b.data() + jp * pk.k * kNr,
-                                                pk.k, chunk, acc, prod, rngs.data(), tile);
+        tile_fn(ip, jp, tile);
         const Index rows = std::min(kPr, pk.m - ip * kPr), cols = std::min<Index>(kNr, pk.n - jp * kNr);
         for (Index cc = 0; cc < cols; ++cc) {
           for (Index r = 0; r < rows; ++r) c(ip * kPr + r, jp * kNr + cc) = tile[cc * kPr + r];
@@ -157,13 +184,81 @@ void RunTiles(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
   });
 }
 
+// Exact per-step rounding (magic/bits kernels), nearest or stochastic.
+template <FastPath P, bool kStochastic, bool kRoundProd>
+void RunExact(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint64_t seed, Matrix& c) {
+  const VecRound<V> acc(internal::MakeRoundConstants(o.accum_format));
+  const VecRound<V> prod(internal::MakeRoundConstants(kRoundProd ? o.product_format : o.accum_format));
+  const Index j_panels = (pk.n + kNr - 1) / kNr;
+  RunTiles(pk, [&](Index ip, Index jp, float* tile) {
+    std::vector<LaneRng<V>> rngs;
+    if (kStochastic) {
+      rngs.reserve(kMr * kNr);
+      for (int t = 0; t < kMr * kNr; ++t) {
+        rngs.emplace_back(StreamSeed(seed, "lowp_gemm", static_cast<std::uint64_t>(ip * j_panels + jp),
+                                     static_cast<std::uint64_t>(t)));
+      }
+    }
+    ExactStep<P, kStochastic> step{&acc, rngs.data()};
+    MicroKernel<kRoundProd, P>(pk.a.data() + ip * pk.k * kPr, pk.b.data() + jp * pk.k * kNr, pk.k, chunk,
+                               prod, step, tile);
+  }, c);
+}
+
+// Fast nearest accumulation; with kCheck, tiles that overflowed are recomputed exactly.
+template <bool kCheck>
+void RunVeltkamp(const Packed& pk, Index chunk, const LowpGemmOptions& o, Matrix& c) {
+  const VecRound<V> acc(internal::MakeRoundConstants(o.accum_format));
+  const float max_finite = static_cast<float>(o.accum_format.MaxFinite());
+  RunTiles(pk, [&](Index ip, Index jp, float* tile) {
+    const float* ap = pk.a.data() + ip * pk.k * kPr;
+    const float* bp = pk.b.data() + jp * pk.k * kNr;
+    VeltkampStep<kCheck> step{internal::VeltkampRound<V>(o.accum_format.mantissa_bits)};
+    MicroKernel<false, FastPath::kMagic>(ap, bp, pk.k, chunk, acc, step, tile);
+    if (!step.InRange(max_finite)) {
+      ExactStep<FastPath::kMagic, false> exact{&acc, nullptr};
+      MicroKernel<false, FastPath::kMagic>(ap, bp, pk.k, chunk, acc, exact, tile);
+    }
+  }, c);
+}
+
+// Largest |v| of a packed operand; +inf if any NaN/inf.
+double MaxAbs(const std::vector<float>& v) {
+  double m = 0;
+  for (float x : v) {
+    const double ax = std::fabs(static_cast<double>(x));
+    if (!(ax <= m)) m = std::isnan(ax) ? std::numeric_limits<double>::infinity() : ax;
+  }
+  return m;
+}
+
+// True if no rounded partial sum can exceed the accumulator's max finite value: exact
+// partial sums are <= k max|a| max|b|, and each of the <= 2k + 2 roundings on a path grows a
+// magnitude by a factor <= 1 + 2^-p.
+bool OverflowImpossible(const Packed& pk, const LowpGemmOptions& o) {
+  const double growth = std::pow(1.0 + std::ldexp(1.0, -o.accum_format.Precision()),
+                                 2.0 * static_cast<double>(pk.k) + 2.0);
+  const double bound = static_cast<double>(pk.k) * MaxAbs(pk.a) * MaxAbs(pk.b) * growth;
+  return bound < o.accum_format.MaxFinite();
+}
+
 template <FastPath P>
 void Dispatch(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint64_t seed, Matrix& c) {
   const bool sr = o.accum_rounding == Rounding::kStochastic, rp = RoundProducts(o);
-  if (sr && rp) RunTiles<P, true, true>(pk, chunk, o, seed, c);
-  else if (sr) RunTiles<P, true, false>(pk, chunk, o, seed, c);
-  else if (rp) RunTiles<P, false, true>(pk, chunk, o, seed, c);
-  else RunTiles<P, false, false>(pk, chunk, o, seed, c);
+  const bool veltkamp = P == FastPath::kMagic && !sr && !rp && o.accum_format.subnormals &&
+                        ProductsExact(o.a_format, o.b_format, o.accum_format);
+  if (veltkamp) {
+    if (OverflowImpossible(pk, o)) RunVeltkamp<false>(pk, chunk, o, c);
+    else RunVeltkamp<true>(pk, chunk, o, c);
+  } else if (sr && rp) {
+    RunExact<P, true, true>(pk, chunk, o, seed, c);
+  } else if (sr) {
+    RunExact<P, true, false>(pk, chunk, o, seed, c);
+  } else if (rp) {
+    RunExact<P, false, true>(pk, chunk, o, seed, c);
+  } else {
+    RunExact<P, false, false>(pk, chunk, o, seed, c);
+  }
 }
 
 Matrix Quantized(const Matrix& m, const FloatFormat& f) {

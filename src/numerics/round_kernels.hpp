@@ -116,6 +116,26 @@ struct VecRound {
   }
 };
 
+// Veltkamp splitting as a 3-operation rounding to p = 24 - s bits: with K = 2^s + 1,
+// c = RN(x K), y = c - (c - x) is x rounded to nearest-even on p bits for every float32 x whose
+// intermediates stay normal (checked exhaustively over two binades in lowp_gemm_test.cpp; all
+// three operations commute with scaling by powers of two, so that covers every binade). It
+// ignores the target's subnormal grid and overflow, so it is used only for accumulation
+// steps, whose inputs are float32 sums of two values of the format: below the normal range
+// such sums are exact (<= p bits, left unchanged), and overflow is excluded by a bound or
+// detected afterwards (see lowp_gemm.cpp).
+template <class V>
+struct VeltkampRound {
+  typename V::F k;
+  explicit VeltkampRound(int mantissa_bits)
+      : k(V::Set(static_cast<float>((1u << (23 - mantissa_bits)) + 1u))) {}
+  typename V::F operator()(typename V::F x) const {
+    typename V::F c = V::Mul(x, k);
+    V::Opaque(c);  // forbid contracting c - x into fma(x, k, -x), which breaks the split
+    return V::Sub(c, V::Sub(c, x));
+  }
+};
+
 // Per-lane xorshift32 streams (Marsaglia 2003): cheap vector random bits for stochastic
 // rounding inside kernels. Seeded from a pcmsim::Rng stream; states are never zero.
 template <class V>

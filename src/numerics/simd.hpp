@@ -11,7 +11,8 @@
 
 namespace pcmsim::numerics::internal {
 
-// Scalar lane: the portable path and the reference for the vector ones.
+// Scalar lane: the portable path and the reference for the vector ones. MulAdd may be fused
+// or not; callers use it only where a * b is exact in float32, so both give the same bits.
 struct ScalarV {
   using F = float;
   using I = std::uint32_t;
@@ -28,6 +29,14 @@ struct ScalarV {
   static F Add(F a, F b) { return a + b; }
   static F Sub(F a, F b) { return a - b; }
   static F Mul(F a, F b) { return a * b; }
+  static F MulAdd(F a, F b, F c) { return a * b + c; }  // two roundings; see Fma users
+  // Hides how v was computed from the optimiser (no fp contraction across this point).
+#if defined(__x86_64__) && defined(__SSE__)
+  static void Opaque(F& v) { asm("" : "+x"(v)); }
+#else
+  static void Opaque(F& v) { const volatile F copy = v; v = copy; }
+#endif
+  static I MaxU(I a, I b) { return a > b ? a : b; }
   static I And(I a, I b) { return a & b; }
   static I AndNot(I mask, I a) { return a & ~mask; }
   static I Or(I a, I b) { return a | b; }
@@ -63,6 +72,9 @@ struct Avx512V {
   static F Add(F a, F b) { return _mm512_add_ps(a, b); }
   static F Sub(F a, F b) { return _mm512_sub_ps(a, b); }
   static F Mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F MulAdd(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static void Opaque(F& v) { asm("" : "+v"(v)); }
+  static I MaxU(I a, I b) { return _mm512_max_epu32(a, b); }
   static I And(I a, I b) { return _mm512_and_si512(a, b); }
   static I AndNot(I mask, I a) { return _mm512_andnot_si512(mask, a); }
   static I Or(I a, I b) { return _mm512_or_si512(a, b); }
@@ -99,6 +111,13 @@ struct Avx2V {
   static F Add(F a, F b) { return _mm256_add_ps(a, b); }
   static F Sub(F a, F b) { return _mm256_sub_ps(a, b); }
   static F Mul(F a, F b) { return _mm256_mul_ps(a, b); }
+#if defined(__FMA__)
+  static F MulAdd(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+#else
+  static F MulAdd(F a, F b, F c) { return _mm256_add_ps(_mm256_mul_ps(a, b), c); }
+#endif
+  static I MaxU(I a, I b) { return _mm256_max_epu32(a, b); }
+  static void Opaque(F& v) { asm("" : "+x"(v)); }
   static I And(I a, I b) { return _mm256_and_si256(a, b); }
   static I AndNot(I mask, I a) { return _mm256_andnot_si256(mask, a); }
   static I Or(I a, I b) { return _mm256_or_si256(a, b); }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "pcmsim/core/parallel.hpp"
@@ -12,6 +13,7 @@
 #include "pcmsim/numerics/convert.hpp"
 #include "pcmsim/numerics/lowp_gemm.hpp"
 #include "pcmsim/numerics/round_array.hpp"
+#include "numerics/round_kernels.hpp"
 
 namespace pcmsim::numerics {
 namespace {
@@ -149,6 +151,48 @@ TEST(LowpGemm, MatchesSequentialReferenceBitExactly) {
   Matrix c;
   LowpGemm(a, false, b, false, c, e4);
   EXPECT_EQ(c, Reference(a, b, e4));
+}
+
+TEST(LowpGemm, OverflowingSumsMatchReference) {
+  // Products up to 57344^2 = 3.3e9: a few of them overflow (1,6,9) (max 8.6e9) to the +-inf
+  // marker, and later terms of the other sign must not bring the sum back (exact fallback).
+  Matrix a(3, 6), b(6, 2);
+  a << 57344, 57344, 57344, -57344, -57344, -57344,  //
+      1, 2, 3, 4, 5, 6,                              //
+      -57344, -57344, -57344, 1, 1, 1;
+  b << 57344, 57344, 57344, 57344, 57344, 57344,  //
+      1, -1, 1, -1, 1, -1;
+  Matrix bt = b.transpose();
+  for (Index chunk : {Index{1}, Index{2}, Index{0}}) {
+    const LowpGemmOptions o = Fp8Options(chunk);
+    Matrix c;
+    LowpGemm(a, false, bt, false, c, o);
+    const Matrix want = Reference(a, bt, o);
+    for (Index i = 0; i < c.size(); ++i) {
+      const float x = c.data()[i], y = want.data()[i];
+      EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << "chunk " << chunk << " i " << i << ": " << x << " vs " << y;
+    }
+  }
+}
+
+// The 3-operation Veltkamp rounding used for accumulation steps equals nearest-even on p
+// bits for every float32 in [1, 4) (two binades, including the carry into the next one); the
+// operations commute with scaling by 2^k, which extends this to all normal-range inputs.
+TEST(DoubleRounding, VeltkampSplitIsNearestEvenExhaustive) {
+  using V = internal::NativeV;
+  std::vector<float> xs(1u << 24), ys(xs.size());
+  for (std::uint32_t i = 0; i < xs.size(); ++i) {
+    const std::uint32_t bits = 0x3f800000u + i;
+    std::memcpy(&xs[i], &bits, 4);
+  }
+  for (const char* name : {"e5m2", "e4m3", "bf16", "fp16_169", "fp16"}) {
+    const FloatFormat f = FormatByName(name);
+    const internal::VeltkampRound<V> round(f.mantissa_bits);
+    for (std::size_t i = 0; i < xs.size(); i += V::kWidth) V::Store(&ys[i], round(V::Load(&xs[i])));
+    long bad = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) bad += ys[i] != RoundToFormat(f, xs[i]);
+    EXPECT_EQ(bad, 0) << name;
+  }
 }
 
 TEST(LowpGemm, Fp32FormatsEqualFp32Gemm) {

@@ -1,3 +1,33 @@
-// The pcmsim command: subcommands register themselves here; each lives in cmd_<name>.cpp.
+// The pcmsim command: parses arguments with CLI11 and turns every pcmsim::Error into a
+// one-line message and a non-zero exit code.
+#include <exception>
 #include <iostream>
-int main() { std::cout << "pcmsim\n"; }
+
+#include "commands.hpp"
+#include "pcmsim/core/build_info.hpp"
+#include "pcmsim/core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"pcmsim: analog in-memory computing with phase-change memory, next to FP32 and FP8"};
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", std::string("pcmsim ") + pcmsim::build_info::kVersion + " (git " +
+                                        pcmsim::build_info::kGitCommit + ")");
+  pcmsim::cli::RegisterRun(app);
+  pcmsim::cli::RegisterReport(app);
+  try {
+    app.parse(argc, argv);
+    if (app.get_subcommands().empty()) {
+      std::cout << app.help();
+      return 0;
+    }
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const pcmsim::Error& e) {
+    std::cerr << "pcmsim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "pcmsim: unexpected error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

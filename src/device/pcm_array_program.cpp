@@ -60,10 +60,11 @@ void PcmArray::ProgramStatistical(std::span<const Index> cells, std::span<const 
 }
 
 // --- iterative program-and-verify --------------------------------------------------------
-// Per cell: cmd = target; repeat { write cmd (+ write noise) ; verify read at t0 with read
-// noise ; stop if |target - read| <= tol ; cmd += target - read } up to the iteration cap.
-// Each write is an amplitude-controlled melt-quench pulse whose outcome does not depend on
-// the previous state (Papandreou et al., ISCAS 2011), so one pulse per iteration.
+// Per cell: a first programming pulse writes target (1 + rel xi) + abs xi from any state;
+// then repeat { verify read (read noise at t = t0) ; stop if |target - read| <= tol ;
+// correction pulse changing G by err (1 + rel xi) + abs xi, err = target - read } up to
+// the iteration cap (Papandreou et al., ISCAS 2011: iterative write-and-verify; pulses and
+// verify reads are counted for energy).
 
 template <typename IndexFn>
 ProgramStats PcmArray::ProgramVerifyImpl(Index count, IndexFn idx, const double* targets, double t_s) {
@@ -86,10 +87,13 @@ ProgramStats PcmArray::ProgramVerifyImpl(Index count, IndexFn idx, const double*
       const double g_t = std::clamp(targets[j], derived_.g_lo, derived_.g_max_dev[i]);
       const double ga_t = AmorphousFromCell(g_t);
       const double q = p.q_s(ga_t / p.g_max);
-      double cmd = g_t, g = g_t;
+      double g = derived_.g_lo, step = g_t - g;
       bool ok = false;
       for (int it = 0; it < p.pv_max_iterations && !ok; ++it) {
-        const double w = cmd + (p.pv_write_noise_rel * std::abs(cmd) + p.pv_write_noise) * normal(rng);
+        // The first pulse writes from scratch (RESET + partial SET); later ones correct.
+        const double base = it == 0 ? 0.0 : g;
+        const double desired = it == 0 ? g_t : step;
+        const double w = base + desired + (p.pv_write_noise_rel * std::abs(desired) + p.pv_write_noise) * normal(rng);
         g = fault == Fault::kStuckSet     ? derived_.g_max_dev[i]
             : fault == Fault::kStuckReset ? derived_.g_lo
                                           : std::clamp(w, derived_.g_lo, derived_.g_ceil_dev[i]);
@@ -104,9 +108,8 @@ ProgramStats PcmArray::ProgramVerifyImpl(Index count, IndexFn idx, const double*
         const double read = std::max(0.0, g_read_mean + sigma * normal(rng));
         ++st.pulses;
         ++st.verify_reads;
-        const double err = g_t - read;
-        ok = std::abs(err) <= p.pv_tolerance;
-        cmd += err;
+        step = g_t - read;
+        ok = std::abs(step) <= p.pv_tolerance;
       }
       SetStateFromAmorphous(i, AmorphousFromCell(g), ga_t, t_s);
       const double residual = CellFromAmorphous(state_.g_a0[i]) - g_t;

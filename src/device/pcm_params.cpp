@@ -129,6 +129,12 @@ PcmParams ConventionalParams() {
   p.q_s.pow_e = -0.65;
   p.q_s.low_min = 0.0;
   p.q_s.low_max = 0.2;
+  // Program-and-verify: ASSUMPTION (calibrated here, not published): 10 % write noise per
+  // pulse, +-0.25 uS accept band, 20 pulses at most. With these, one read at t0 after P&V
+  // spreads like the sigma_prog fit (which was measured that way) within ~10 %.
+  p.pv_tolerance = 0.25e-6;
+  p.pv_write_noise_rel = 0.1;
+  p.pv_max_iterations = 20;
   return p;
 }
 

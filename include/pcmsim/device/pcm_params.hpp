@@ -91,13 +91,14 @@ struct PcmParams {
   double reset_std_rel = 0.1;     // relative spread of the RESET level, [0, 1)
 
   // --- iterative program-and-verify (keys: program_verify.*) ---
-  // Each iteration is one amplitude-controlled programming pulse (Papandreou et al. 2011):
-  // it writes command + write noise; a verify read (with read noise at t = t0) follows;
-  // the command is corrected by the read error until |read - target| <= tolerance.
+  // A first programming pulse writes target (1 + rel xi) + abs xi from any state; a verify
+  // read (read noise at t = t0) follows; while |target - read| > tolerance, a correction
+  // pulse changes G by err (1 + rel xi) + abs xi with err = target - read (iterative
+  // write-and-verify, Papandreou et al. 2011). Pulses and verify reads are counted.
   double pv_tolerance = 0.25e-6;  // S, accept band around the target, >= 0
   int pv_max_iterations = 20;     // cap on programming pulses per cell, >= 1
-  double pv_write_noise_rel = 0.0;  // relative write noise of one programming pulse, >= 0
-  double pv_write_noise = 0.0;      // S, absolute write noise of one programming pulse, >= 0
+  double pv_write_noise_rel = 0.0;  // relative write noise of a programming pulse, >= 0
+  double pv_write_noise = 0.0;      // S, absolute write noise of a programming pulse, >= 0
 
   // --- faults (keys: faults.*) ---
   double stuck_set_prob = 0.0;    // probability a cell is stuck at its g_max (no drift), [0,1]

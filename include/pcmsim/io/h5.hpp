@@ -45,6 +45,9 @@ class H5Writer {
   bool committed_ = false;
 };
 
+// What an attribute or dataset holds.
+enum class H5Kind { kString, kInteger, kFloat, kOther };
+
 // Read side, for `pcmsim report`, `compare`, resuming and starting from earlier weights.
 class H5Reader {
  public:
@@ -54,6 +57,12 @@ class H5Reader {
   ~H5Reader();
 
   bool Exists(std::string_view object) const;
+  bool IsGroup(std::string_view object) const;
+  H5Kind AttrKind(std::string_view object, std::string_view name) const;
+  H5Kind DatasetKind(std::string_view dataset) const;
+  // True for a single string written by H5Writer::WriteString (scalar, fixed length).
+  bool IsScalarString(std::string_view dataset) const;
+  std::int64_t AttrInt(std::string_view object, std::string_view name) const;
   std::vector<std::string> Children(std::string_view group) const;
   std::vector<std::string> AttrNames(std::string_view object) const;
   bool HasAttr(std::string_view object, std::string_view name) const;

@@ -1,0 +1,54 @@
+// An experiment as read from experiments/*.toml: data, model, per-layer backends, training
+// recipe. Parsing is strict and transactional: everything is read and validated before a
+// run starts, and unknown keys are errors.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "pcmsim/experiment/backends.hpp"
+#include "pcmsim/io/config.hpp"
+#include "pcmsim/nn/trainer.hpp"
+
+namespace pcmsim::experiment {
+
+struct DataOptions {
+  std::filesystem::path train_images, train_labels, test_images, test_labels;
+  Index train_limit = 0;  // use only the first N training samples (0 = all), >= 0
+  Index test_limit = 0;   // use only the first N test samples (0 = all), >= 0
+  void Validate() const;
+};
+
+struct ModelOptions {
+  std::vector<Index> layers = {784, 256, 128, 10};   // sizes, input first; >= 2 entries, all >= 1
+  nn::Activation activation = nn::Activation::kRelu;  // hidden layers' activation
+  std::string backend = "fp32";                     // default backend of every layer
+  std::vector<std::string> layer_backends;           // optional, one per layer, overrides `backend`
+  std::filesystem::path init_from;                   // earlier result file to take weights from
+  void Validate() const;
+};
+
+struct Experiment {
+  std::string name = "experiment";
+  std::string description;
+  std::uint64_t seed = 1;  // master seed of every random stream
+  int threads = 0;         // 0 = all cores
+  DataOptions data;
+  ModelOptions model;
+  nn::TrainOptions train;
+  BackendSet backends;     // parsed options of every backend kind
+  std::string config_text;  // the resolved config (after overrides), written into results
+  std::string source;       // file it came from
+
+  // Backend name of layer i (layer_backends[i] or backend).
+  std::string LayerBackend(Index i) const;
+};
+
+// Reads `path`, applies "key=value" overrides, validates. Throws ConfigError/IoError whose
+// message names the file, the key and the reason.
+Experiment LoadExperiment(const std::filesystem::path& path, const std::vector<std::string>& overrides = {});
+Experiment ParseExperiment(io::ConfigReader& cfg);
+
+}  // namespace pcmsim::experiment

@@ -1,0 +1,39 @@
+// Runs one experiment end to end: data, network, training with checkpoints, evaluation,
+// and the result file (written to a temporary name and renamed when complete).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "pcmsim/experiment/experiment.hpp"
+
+namespace pcmsim::experiment {
+
+struct RunOptions {
+  std::filesystem::path output;  // result file (.h5)
+  bool resume = false;           // continue from OUTPUT.ckpt if it exists
+  bool checkpoint = true;        // write OUTPUT.ckpt after every epoch
+  nn::TrainCallbacks progress;   // forwarded to the trainer
+  std::function<void(const std::string&)> log;  // one-line messages (may be empty)
+};
+
+struct RunSummary {
+  double test_accuracy = 0;  // final, fraction
+  int epochs = 0;
+  double train_seconds = 0;  // sum of epoch training times (this process and resumed ones)
+  std::string backend;       // "fp32", or per-layer list "fp16,fp8,fp16"
+  std::string dataset;
+  std::vector<nn::EpochMetrics> history;
+};
+
+// Builds the network described by `e` (weights initialised from e.seed or model.init_from).
+nn::Mlp BuildNetwork(const Experiment& e);
+
+RunSummary RunExperiment(const Experiment& e, const RunOptions& options);
+
+// Loads train and test sets as the experiment says.
+io::Dataset LoadTrainSet(const Experiment& e);
+io::Dataset LoadTestSet(const Experiment& e);
+
+}  // namespace pcmsim::experiment

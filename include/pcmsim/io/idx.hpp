@@ -1,0 +1,40 @@
+// IDX files (the MNIST container format), raw or gzip-compressed, and the labelled image
+// dataset built from an images file plus a labels file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "pcmsim/core/types.hpp"
+
+namespace pcmsim::io {
+
+// One IDX tensor of unsigned bytes (type code 0x08), the only type MNIST-like sets use.
+struct IdxArray {
+  std::vector<std::uint32_t> dims;  // e.g. {10000, 28, 28}
+  std::vector<std::uint8_t> data;   // row-major, size = product of dims
+};
+
+// Reads an IDX file; gzip is detected from the content (magic 1f 8b), not the name.
+// IoError names the file and the reason: unreadable, bad magic, unsupported type,
+// truncated data, trailing bytes.
+IdxArray ReadIdx(const std::filesystem::path& path);
+
+// Images scaled to [0, 1] as features x samples (one image per column), with labels.
+struct Dataset {
+  Matrix x;                          // features x samples
+  std::vector<std::uint8_t> labels;  // one per column of x
+  int classes = 0;                   // max label + 1
+  std::string name;                  // for messages and results
+  Index Samples() const { return x.cols(); }
+  Index Features() const { return x.rows(); }
+};
+
+// Loads an images IDX (N x rows x cols, or N x features) and a labels IDX (N). IoError if
+// counts differ; `limit` > 0 keeps only the first `limit` samples.
+Dataset LoadIdxDataset(const std::filesystem::path& images, const std::filesystem::path& labels,
+                       Index limit = 0);
+
+}  // namespace pcmsim::io

@@ -1,0 +1,33 @@
+// The FP32 reference backend: Eigen GEMMs and SGD with momentum, all in float.
+#pragma once
+
+#include "pcmsim/nn/backend.hpp"
+
+namespace pcmsim::nn {
+
+class Fp32Backend final : public LayerBackend {
+ public:
+  Fp32Backend(Index inputs, Index outputs);
+
+  std::string_view Name() const override { return "fp32"; }
+  Index Inputs() const override { return w_.cols(); }
+  Index Outputs() const override { return w_.rows(); }
+  void Forward(const Matrix& x, Matrix& y, Pass pass) override;
+  void Backward(const Matrix& dy, Matrix& dx) override;
+  void Update(const Matrix& x, const Matrix& dy, const SgdStep& step) override;
+  Matrix Weights() const override { return w_; }
+  void SetWeights(const Matrix& w) override;
+  void SaveState(StateMap& state) const override;
+  void LoadState(const StateMap& state) override;
+
+ private:
+  Matrix w_;         // out x in
+  Matrix velocity_;  // momentum buffer, out x in
+  Matrix grad_;      // workspace, out x in
+  double macs_forward_ = 0, macs_backward_ = 0, macs_update_ = 0;
+};
+
+// Applies W <- W - lr * v with v <- momentum * v + (g + weight_decay * W), in float.
+void SgdMomentumStep(const SgdStep& step, const Matrix& grad, Matrix& w, Matrix& velocity);
+
+}  // namespace pcmsim::nn

@@ -1,0 +1,12 @@
+// Registration functions of the pcmsim subcommands, one per cmd_<name>.cpp, plus the
+// small helpers they share (error exit, progress printing).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace pcmsim::cli {
+
+void RegisterRun(CLI::App& app);
+void RegisterReport(CLI::App& app);
+
+}  // namespace pcmsim::cli

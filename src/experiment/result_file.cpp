@@ -1,0 +1,124 @@
+// Writing and reading the parts of a result file shared by run, checkpoint and resume.
+#include "pcmsim/experiment/result_file.hpp"
+
+#include <hdf5.h>
+
+#include <boost/version.hpp>
+#include <chrono>
+#include <ctime>
+
+#include "pcmsim/core/build_info.hpp"
+#include "pcmsim/core/error.hpp"
+#include "pcmsim/core/parallel.hpp"
+
+namespace pcmsim::experiment {
+
+std::string UtcNow() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void WriteProvenance(io::H5Writer& out, std::string_view kind, std::uint64_t seed, const std::string& start_time) {
+  unsigned maj = 0, min = 0, rel = 0;
+  H5get_libversion(&maj, &min, &rel);
+  out.WriteAttr("/", "schema_version", kSchemaVersion);
+  out.WriteAttr("/", "kind", kind);
+  out.WriteAttr("/", "pcmsim_version", build_info::kVersion);
+  out.WriteAttr("/", "git_commit", build_info::kGitCommit);
+  out.WriteAttr("/", "git_dirty", build_info::kGitDirty);
+  out.WriteAttr("/", "build_type", build_info::kBuildType);
+  out.WriteAttr("/", "compiler", build_info::kCompiler);
+  out.WriteAttr("/", "eigen_version",
+                StrCat(EIGEN_WORLD_VERSION, ".", EIGEN_MAJOR_VERSION, ".", EIGEN_MINOR_VERSION));
+  out.WriteAttr("/", "hdf5_version", StrCat(maj, ".", min, ".", rel));
+  out.WriteAttr("/", "boost_version", StrCat(BOOST_VERSION / 100000, ".", BOOST_VERSION / 100 % 1000, ".",
+                                             BOOST_VERSION % 100));
+  out.WriteAttr("/", "seed", static_cast<std::int64_t>(seed));
+  out.WriteAttr("/", "threads", static_cast<std::int64_t>(NumThreads()));
+  out.WriteAttr("/", "start_time", start_time);
+}
+
+void WriteMetrics(io::H5Writer& out, const std::vector<nn::EpochMetrics>& h) {
+  std::vector<std::int64_t> epoch;
+  std::vector<double> lr, loss, train_acc, test_acc, seconds, rate;
+  for (const auto& m : h) {
+    epoch.push_back(m.epoch);
+    lr.push_back(m.lr);
+    loss.push_back(m.train_loss);
+    train_acc.push_back(m.train_accuracy);
+    test_acc.push_back(m.test_accuracy);
+    seconds.push_back(m.seconds);
+    rate.push_back(m.samples_per_second);
+  }
+  out.CreateGroup("/metrics");
+  out.WriteVector("/metrics/epoch", epoch);
+  out.WriteVector("/metrics/lr", lr);
+  out.WriteVector("/metrics/train_loss", loss);
+  out.WriteVector("/metrics/train_accuracy", train_acc);
+  out.WriteVector("/metrics/test_accuracy", test_acc);
+  out.WriteVector("/metrics/seconds", seconds);
+  out.WriteVector("/metrics/samples_per_second", rate);
+  out.WriteAttr("/metrics", "note", "test_accuracy is -1 for epochs without evaluation; seconds exclude evaluation");
+}
+
+std::vector<nn::EpochMetrics> ReadMetrics(const io::H5Reader& in) {
+  std::vector<nn::EpochMetrics> h;
+  if (!in.Exists("/metrics/epoch")) return h;
+  const auto epoch = in.ReadVector("/metrics/epoch");
+  const auto lr = in.ReadVector("/metrics/lr");
+  const auto loss = in.ReadVector("/metrics/train_loss");
+  const auto tr = in.ReadVector("/metrics/train_accuracy");
+  const auto te = in.ReadVector("/metrics/test_accuracy");
+  const auto sec = in.ReadVector("/metrics/seconds");
+  const auto rate = in.ReadVector("/metrics/samples_per_second");
+  for (size_t i = 0; i < epoch.size(); ++i) {
+    h.push_back({static_cast<int>(epoch[i]), lr[i], loss[i], tr[i], te[i], sec[i], rate[i]});
+  }
+  return h;
+}
+
+void WriteModel(io::H5Writer& out, const nn::Mlp& mlp, bool with_state) {
+  out.CreateGroup("/model");
+  out.WriteAttr("/model", "layers", static_cast<std::int64_t>(mlp.NumLayers()));
+  for (Index i = 0; i < mlp.NumLayers(); ++i) {
+    const nn::Layer& l = mlp.layer(i);
+    const std::string g = StrCat("/model/layer_", i);
+    out.CreateGroup(g);
+    out.WriteAttr(g, "backend", l.backend->Name());
+    out.WriteAttr(g, "activation", nn::ToString(l.activation));
+    out.WriteMatrix(g + "/weights", l.backend->Weights());
+    out.WriteMatrix(g + "/bias", Matrix(l.bias));
+    if (!with_state) continue;
+    out.WriteMatrix(g + "/bias_velocity", Matrix(l.bias_velocity));
+    nn::StateMap state;
+    l.backend->SaveState(state);
+    for (const auto& [name, m] : state) out.WriteMatrix(g + "/state/" + name, m);
+  }
+}
+
+void ReadModel(const io::H5Reader& in, nn::Mlp& mlp, bool with_state) {
+  const std::string file = in.Path().string();
+  for (Index i = 0; i < mlp.NumLayers(); ++i) {
+    nn::Layer& l = mlp.layer(i);
+    const std::string g = StrCat("/model/layer_", i);
+    if (!in.Exists(g + "/weights")) throw IoError(StrCat(file, ": no weights for layer ", i, " (", g, ")"));
+    const MatrixD w = in.ReadMatrix(g + "/weights");
+    if (w.rows() != l.backend->Outputs() || w.cols() != l.backend->Inputs()) {
+      throw DimensionError(StrCat(file, ": layer ", i, " weights are ", w.rows(), "x", w.cols(),
+                                  ", the network's layer is ", l.backend->Outputs(), "x", l.backend->Inputs()));
+    }
+    l.backend->SetWeights(w.cast<float>());
+    l.bias = in.ReadMatrix(g + "/bias").cast<float>().col(0);
+    if (!with_state) continue;
+    if (in.Exists(g + "/bias_velocity")) l.bias_velocity = in.ReadMatrix(g + "/bias_velocity").cast<float>().col(0);
+    nn::StateMap state;
+    for (const auto& name : in.Children(g + "/state")) state[name] = in.ReadMatrix(g + "/state/" + name);
+    l.backend->LoadState(state);
+  }
+}
+
+}  // namespace pcmsim::experiment

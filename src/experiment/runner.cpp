@@ -1,0 +1,123 @@
+// The run pipeline behind `pcmsim run`: checkpoint/resume and the final result file.
+#include "pcmsim/experiment/runner.hpp"
+
+#include <numeric>
+
+#include "pcmsim/core/error.hpp"
+#include "pcmsim/core/parallel.hpp"
+#include "pcmsim/experiment/result_file.hpp"
+
+namespace pcmsim::experiment {
+
+io::Dataset LoadTrainSet(const Experiment& e) {
+  return io::LoadIdxDataset(e.data.train_images, e.data.train_labels, e.data.train_limit);
+}
+
+io::Dataset LoadTestSet(const Experiment& e) {
+  return io::LoadIdxDataset(e.data.test_images, e.data.test_labels, e.data.test_limit);
+}
+
+nn::Mlp BuildNetwork(const Experiment& e) {
+  std::vector<nn::BackendPtr> backends;
+  const Index n = static_cast<Index>(e.model.layers.size()) - 1;
+  for (Index i = 0; i < n; ++i) {
+    backends.push_back(e.backends.Make(e.LayerBackend(i), e.model.layers[static_cast<size_t>(i)],
+                                       e.model.layers[static_cast<size_t>(i + 1)], i, n));
+  }
+  nn::Mlp mlp(std::move(backends), e.model.activation);
+  mlp.Initialize(e.seed);
+  if (!e.model.init_from.empty()) {
+    io::H5Reader in(e.model.init_from);
+    ReadModel(in, mlp, false);
+  }
+  return mlp;
+}
+
+namespace {
+
+std::string BackendLabel(const Experiment& e) {
+  if (e.model.layer_backends.empty()) return e.model.backend;
+  return std::accumulate(std::next(e.model.layer_backends.begin()), e.model.layer_backends.end(),
+                         e.model.layer_backends.front(),
+                         [](std::string a, const std::string& b) { return a + "," + b; });
+}
+
+std::filesystem::path CheckpointPath(const RunOptions& o) { return o.output.string() + ".ckpt"; }
+
+void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp,
+                     const std::vector<nn::EpochMetrics>& history, const std::string& start) {
+  io::H5Writer out(CheckpointPath(o));
+  WriteProvenance(out, "checkpoint", e.seed, start);
+  out.WriteString("/config", e.config_text);
+  WriteMetrics(out, history);
+  WriteModel(out, mlp, true);
+  out.Commit();
+}
+
+void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, const RunSummary& s,
+                 const std::string& start, const io::Dataset& train) {
+  io::H5Writer out(o.output);
+  WriteProvenance(out, "run", e.seed, start);
+  out.WriteAttr("/", "end_time", UtcNow());
+  out.WriteAttr("/", "experiment", e.name);
+  out.WriteString("/config", e.config_text);
+  out.WriteAttr("/config", "source", e.source);
+  WriteMetrics(out, s.history);
+  WriteModel(out, mlp, false);
+  out.CreateGroup("/summary");
+  out.WriteAttr("/summary", "test_accuracy", s.test_accuracy);
+  out.WriteAttr("/summary", "epochs", static_cast<std::int64_t>(s.epochs));
+  out.WriteAttr("/summary", "train_seconds", s.train_seconds);
+  out.WriteAttr("/summary", "seed", static_cast<std::int64_t>(e.seed));
+  out.WriteAttr("/summary", "backend", s.backend);
+  out.WriteAttr("/summary", "dataset", s.dataset);
+  out.WriteAttr("/summary", "train_samples", static_cast<std::int64_t>(train.Samples()));
+  out.WriteAttr("/summary", "experiment", e.name);
+  out.Commit();
+}
+
+}  // namespace
+
+RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
+  SetNumThreads(e.threads);
+  const std::string start = UtcNow();
+  const io::Dataset train = LoadTrainSet(e);
+  io::Dataset test;
+  const bool has_test = !e.data.test_images.empty();
+  if (has_test) test = LoadTestSet(e);
+  nn::Mlp mlp = BuildNetwork(e);
+
+  RunSummary s;
+  s.backend = BackendLabel(e);
+  s.dataset = has_test ? test.name : train.name;
+  int start_epoch = 0;
+  if (o.resume && std::filesystem::exists(CheckpointPath(o))) {
+    io::H5Reader ck(CheckpointPath(o));
+    if (ck.ReadString("/config") != e.config_text) {
+      throw ConfigError(StrCat(CheckpointPath(o).string(),
+                               ": checkpoint was made with a different config; remove it or rerun without --resume"));
+    }
+    ReadModel(ck, mlp, true);
+    s.history = ReadMetrics(ck);
+    start_epoch = s.history.empty() ? 0 : s.history.back().epoch;
+    if (o.log) o.log(StrCat("resuming from ", CheckpointPath(o).string(), " after epoch ", start_epoch));
+  }
+  nn::TrainCallbacks cb = o.progress;
+  cb.on_epoch = [&](const nn::EpochMetrics& m) {
+    s.history.push_back(m);
+    if (o.checkpoint && m.epoch < e.train.epochs) WriteCheckpoint(e, o, mlp, s.history, start);
+    if (o.progress.on_epoch) o.progress.on_epoch(m);
+  };
+  nn::Train(mlp, train, has_test ? &test : nullptr, e.train, cb, start_epoch);
+  s.epochs = e.train.epochs;
+  for (const auto& m : s.history) s.train_seconds += m.seconds;
+  s.test_accuracy = has_test ? (s.history.empty() || s.history.back().test_accuracy < 0 ? nn::Evaluate(mlp, test)
+                                                                                         : s.history.back().test_accuracy)
+                             : 0.0;
+  WriteResult(e, o, mlp, s, start, train);
+  std::error_code ec;
+  std::filesystem::remove(CheckpointPath(o), ec);
+  return s;
+}
+
+}  // namespace pcmsim::experiment

@@ -1,0 +1,395 @@
+// HDF5 C API behind H5Writer/H5Reader: groups created on demand, float64/float32/int64/
+// string datasets, attributes, and the tmp-file-then-rename commit.
+#include "pcmsim/io/h5.hpp"
+
+#include <hdf5.h>
+
+#include <cstring>
+#include <system_error>
+
+#include "pcmsim/core/error.hpp"
+
+namespace pcmsim::io {
+namespace {
+
+// Owns one HDF5 identifier and closes it with the matching function.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+struct SilenceErrors {
+  SilenceErrors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+const SilenceErrors kSilence;
+
+std::string Str(std::string_view s) { return std::string(s); }
+
+std::string ParentOf(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos || slash == 0 ? "/" : std::string(path.substr(0, slash));
+}
+
+void EnsureGroups(hid_t file, std::string_view path) {
+  std::string current;
+  size_t start = path.front() == '/' ? 1 : 0;
+  while (start < path.size()) {
+    const size_t slash = path.find('/', start);
+    current += '/';
+    current += path.substr(start, slash == path.npos ? path.npos : slash - start);
+    if (H5Lexists(file, current.c_str(), H5P_DEFAULT) <= 0) {
+      Handle g(H5Gcreate2(file, current.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+      if (!g.ok()) throw IoError(StrCat("cannot create HDF5 group ", current));
+    }
+    if (slash == path.npos) break;
+    start = slash + 1;
+  }
+}
+
+Handle StringType(size_t size) {
+  Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(t.get(), size == 0 ? 1 : size);
+  H5Tset_cset(t.get(), H5T_CSET_UTF8);
+  return t;
+}
+
+Handle VarStringType() {
+  Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(t.get(), H5T_VARIABLE);
+  H5Tset_cset(t.get(), H5T_CSET_UTF8);
+  return t;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- writer
+
+H5Writer::H5Writer(const std::filesystem::path& path) : path_(path), tmp_(path.string() + ".tmp") {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  file_ = H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (file_ < 0) throw IoError(StrCat(tmp_.string(), ": cannot create HDF5 file (folder missing or not writable?)"));
+}
+
+H5Writer::~H5Writer() {
+  if (file_ >= 0) H5Fclose(file_);
+  if (!committed_) {
+    std::error_code ec;
+    std::filesystem::remove(tmp_, ec);
+  }
+}
+
+void H5Writer::CreateGroup(std::string_view group) { EnsureGroups(file_, group); }
+
+namespace {
+hid_t OpenObject(hid_t file, std::string_view object) {
+  return H5Oopen(file, object.empty() ? "/" : Str(object).c_str(), H5P_DEFAULT);
+}
+void WriteAttrRaw(hid_t file, std::string_view object, std::string_view name, hid_t type,
+                  const void* data) {
+  if (object != "/" && !object.empty()) EnsureGroups(file, object);
+  Handle obj(OpenObject(file, object), H5Oclose);
+  if (!obj.ok()) throw IoError(StrCat("HDF5 object ", object, " does not exist"));
+  if (H5Aexists(obj.get(), Str(name).c_str()) > 0) H5Adelete(obj.get(), Str(name).c_str());
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr(H5Acreate2(obj.get(), Str(name).c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              H5Aclose);
+  if (!attr.ok() || H5Awrite(attr.get(), type, data) < 0)
+    throw IoError(StrCat("cannot write HDF5 attribute ", object, "@", name));
+}
+void WriteDataset(hid_t file, std::string_view path, hid_t mem_type, hid_t file_type, int rank,
+                  const hsize_t* dims, const void* data) {
+  EnsureGroups(file, ParentOf(path));
+  Handle space(H5Screate_simple(rank, dims, nullptr), H5Sclose);
+  if (H5Lexists(file, Str(path).c_str(), H5P_DEFAULT) > 0) H5Ldelete(file, Str(path).c_str(), H5P_DEFAULT);
+  Handle ds(H5Dcreate2(file, Str(path).c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+            H5Dclose);
+  if (!ds.ok() || H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    throw IoError(StrCat("cannot write HDF5 dataset ", path));
+}
+}  // namespace
+
+void H5Writer::WriteAttr(std::string_view object, std::string_view name, std::string_view value) {
+  Handle t = StringType(value.size());
+  const std::string v(value);
+  WriteAttrRaw(file_, object, name, t.get(), v.c_str());
+}
+void H5Writer::WriteAttr(std::string_view object, std::string_view name, double value) {
+  WriteAttrRaw(file_, object, name, H5T_NATIVE_DOUBLE, &value);
+}
+void H5Writer::WriteAttr(std::string_view object, std::string_view name, std::int64_t value) {
+  WriteAttrRaw(file_, object, name, H5T_NATIVE_INT64, &value);
+}
+
+void H5Writer::WriteString(std::string_view dataset, std::string_view text) {
+  Handle t = StringType(text.size());
+  const std::string v(text);
+  EnsureGroups(file_, ParentOf(dataset));
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle ds(H5Dcreate2(file_, Str(dataset).c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                       H5P_DEFAULT),
+            H5Dclose);
+  if (!ds.ok() || H5Dwrite(ds.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.c_str()) < 0)
+    throw IoError(StrCat("cannot write HDF5 string ", dataset));
+}
+
+void H5Writer::WriteVector(std::string_view dataset, const std::vector<double>& values) {
+  const hsize_t dims[1] = {values.size()};
+  WriteDataset(file_, dataset, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, dims, values.data());
+}
+void H5Writer::WriteVector(std::string_view dataset, const std::vector<std::int64_t>& values) {
+  const hsize_t dims[1] = {values.size()};
+  WriteDataset(file_, dataset, H5T_NATIVE_INT64, H5T_STD_I64LE, 1, dims, values.data());
+}
+void H5Writer::WriteStrings(std::string_view dataset, const std::vector<std::string>& values) {
+  std::vector<const char*> ptrs;
+  for (const auto& s : values) ptrs.push_back(s.c_str());
+  Handle t = VarStringType();
+  const hsize_t dims[1] = {values.size()};
+  WriteDataset(file_, dataset, t.get(), t.get(), 1, dims, ptrs.data());
+}
+void H5Writer::WriteMatrix(std::string_view dataset, const MatrixD& m) {
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = m;
+  const hsize_t dims[2] = {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())};
+  WriteDataset(file_, dataset, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 2, dims, rm.data());
+}
+void H5Writer::WriteMatrix(std::string_view dataset, const Matrix& m) {
+  const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = m;
+  const hsize_t dims[2] = {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())};
+  WriteDataset(file_, dataset, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, 2, dims, rm.data());
+}
+
+void H5Writer::Commit() {
+  if (H5Fflush(file_, H5F_SCOPE_GLOBAL) < 0 || H5Fclose(file_) < 0) {
+    file_ = -1;
+    throw IoError(StrCat(tmp_.string(), ": cannot flush HDF5 file"));
+  }
+  file_ = -1;
+  std::error_code ec;
+  std::filesystem::rename(tmp_, path_, ec);
+  if (ec) throw IoError(StrCat(path_.string(), ": cannot rename finished result into place: ", ec.message()));
+  committed_ = true;
+}
+
+// ---------------------------------------------------------------- reader
+
+H5Reader::H5Reader(const std::filesystem::path& path) : path_(path) {
+  if (!std::filesystem::exists(path)) throw IoError(StrCat(path.string(), ": no such file"));
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError(StrCat(path.string(), ": not an HDF5 file"));
+  file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file_ < 0) throw IoError(StrCat(path.string(), ": cannot open HDF5 file"));
+}
+
+H5Reader::~H5Reader() {
+  if (file_ >= 0) H5Fclose(file_);
+}
+
+bool H5Reader::Exists(std::string_view object) const {
+  if (object.empty() || object == "/") return true;
+  // Check each prefix: H5Lexists fails on a missing intermediate group.
+  std::string cur;
+  size_t start = object.front() == '/' ? 1 : 0;
+  while (start <= object.size()) {
+    const size_t slash = object.find('/', start);
+    cur += '/';
+    cur += object.substr(start, slash == object.npos ? object.npos : slash - start);
+    if (H5Lexists(file_, cur.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (slash == object.npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
+namespace {
+H5Kind KindOf(hid_t type) {
+  switch (H5Tget_class(type)) {
+    case H5T_STRING: return H5Kind::kString;
+    case H5T_INTEGER: return H5Kind::kInteger;
+    case H5T_FLOAT: return H5Kind::kFloat;
+    default: return H5Kind::kOther;
+  }
+}
+}  // namespace
+
+bool H5Reader::IsGroup(std::string_view object) const {
+  if (!Exists(object)) return false;
+  H5O_info_t info;
+  if (H5Oget_info_by_name(file_, object.empty() ? "/" : Str(object).c_str(), &info, H5P_DEFAULT) < 0) return false;
+  return info.type == H5O_TYPE_GROUP;
+}
+
+H5Kind H5Reader::AttrKind(std::string_view object, std::string_view name) const {
+  Handle obj(OpenObject(file_, object), H5Oclose);
+  Handle a(obj.ok() ? H5Aopen(obj.get(), Str(name).c_str(), H5P_DEFAULT) : -1, H5Aclose);
+  if (!a.ok()) throw IoError(StrCat(path_.string(), ": missing attribute ", object, "@", name));
+  Handle t(H5Aget_type(a.get()), H5Tclose);
+  return KindOf(t.get());
+}
+
+H5Kind H5Reader::DatasetKind(std::string_view dataset) const {
+  Handle d(H5Dopen2(file_, Str(dataset).c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.ok()) throw IoError(StrCat(path_.string(), ": missing dataset ", dataset));
+  Handle t(H5Dget_type(d.get()), H5Tclose);
+  return KindOf(t.get());
+}
+
+bool H5Reader::IsScalarString(std::string_view dataset) const {
+  Handle d(H5Dopen2(file_, Str(dataset).c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.ok()) return false;
+  Handle space(H5Dget_space(d.get()), H5Sclose);
+  return H5Sget_simple_extent_type(space.get()) == H5S_SCALAR;
+}
+
+std::int64_t H5Reader::AttrInt(std::string_view object, std::string_view name) const {
+  Handle obj(OpenObject(file_, object), H5Oclose);
+  Handle a(obj.ok() ? H5Aopen(obj.get(), Str(name).c_str(), H5P_DEFAULT) : -1, H5Aclose);
+  std::int64_t v = 0;
+  if (!a.ok() || H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0)
+    throw IoError(StrCat(path_.string(), ": attribute ", object, "@", name, " missing or not an integer"));
+  return v;
+}
+
+namespace {
+herr_t CollectName(hid_t, const char* name, const H5L_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+herr_t CollectAttr(hid_t, const char* name, const H5A_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> H5Reader::Children(std::string_view group) const {
+  std::vector<std::string> names;
+  Handle g(H5Gopen2(file_, group.empty() ? "/" : Str(group).c_str(), H5P_DEFAULT), H5Gclose);
+  if (!g.ok()) return names;
+  H5Literate(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, CollectName, &names);
+  return names;
+}
+
+std::vector<std::string> H5Reader::AttrNames(std::string_view object) const {
+  std::vector<std::string> names;
+  Handle obj(OpenObject(file_, object), H5Oclose);
+  if (!obj.ok()) return names;
+  H5Aiterate2(obj.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, CollectAttr, &names);
+  return names;
+}
+
+bool H5Reader::HasAttr(std::string_view object, std::string_view name) const {
+  if (!Exists(object)) return false;
+  Handle obj(OpenObject(file_, object), H5Oclose);
+  return obj.ok() && H5Aexists(obj.get(), Str(name).c_str()) > 0;
+}
+
+namespace {
+Handle OpenAttr(hid_t file, const std::filesystem::path& path, std::string_view object, std::string_view name) {
+  Handle obj(OpenObject(file, object), H5Oclose);
+  hid_t a = obj.ok() ? H5Aopen(obj.get(), Str(name).c_str(), H5P_DEFAULT) : -1;
+  if (a < 0) throw IoError(StrCat(path.string(), ": missing attribute ", object, "@", name));
+  return Handle(a, H5Aclose);
+}
+std::string ReadStringFrom(hid_t obj, bool is_attr) {
+  Handle type(is_attr ? H5Aget_type(obj) : H5Dget_type(obj), H5Tclose);
+  if (H5Tis_variable_str(type.get()) > 0) {
+    char* p = nullptr;
+    Handle mem = VarStringType();
+    if (is_attr) H5Aread(obj, mem.get(), &p);
+    else H5Dread(obj, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p);
+    std::string s = p ? p : "";
+    H5free_memory(p);
+    return s;
+  }
+  const size_t n = H5Tget_size(type.get());
+  std::string s(n, '\0');
+  Handle mem = StringType(n);
+  if (is_attr) H5Aread(obj, mem.get(), s.data());
+  else H5Dread(obj, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, s.data());
+  s.resize(std::strlen(s.c_str()));
+  return s;
+}
+}  // namespace
+
+std::string H5Reader::AttrString(std::string_view object, std::string_view name) const {
+  Handle a = OpenAttr(file_, path_, object, name);
+  Handle type(H5Aget_type(a.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING) {
+    return StrCat(AttrDouble(object, name));
+  }
+  return ReadStringFrom(a.get(), true);
+}
+
+double H5Reader::AttrDouble(std::string_view object, std::string_view name) const {
+  Handle a = OpenAttr(file_, path_, object, name);
+  double v = 0;
+  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0)
+    throw IoError(StrCat(path_.string(), ": attribute ", object, "@", name, " is not numeric"));
+  return v;
+}
+
+namespace {
+Handle OpenDataset(hid_t file, const std::filesystem::path& path, std::string_view name) {
+  hid_t d = H5Dopen2(file, Str(name).c_str(), H5P_DEFAULT);
+  if (d < 0) throw IoError(StrCat(path.string(), ": missing dataset ", name));
+  return Handle(d, H5Dclose);
+}
+}  // namespace
+
+std::string H5Reader::ReadString(std::string_view dataset) const {
+  Handle d = OpenDataset(file_, path_, dataset);
+  return ReadStringFrom(d.get(), false);
+}
+
+std::vector<double> H5Reader::ReadVector(std::string_view dataset) const {
+  Handle d = OpenDataset(file_, path_, dataset);
+  Handle space(H5Dget_space(d.get()), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  std::vector<double> v(static_cast<size_t>(n));
+  if (n > 0 && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
+    throw IoError(StrCat(path_.string(), ": dataset ", dataset, " is not numeric"));
+  return v;
+}
+
+std::vector<std::string> H5Reader::ReadStrings(std::string_view dataset) const {
+  Handle d = OpenDataset(file_, path_, dataset);
+  Handle space(H5Dget_space(d.get()), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
+  Handle mem = VarStringType();
+  if (n > 0 && H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
+    throw IoError(StrCat(path_.string(), ": dataset ", dataset, " is not a string list"));
+  std::vector<std::string> out;
+  for (char* p : ptrs) {
+    out.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return out;
+}
+
+MatrixD H5Reader::ReadMatrix(std::string_view dataset) const {
+  Handle d = OpenDataset(file_, path_, dataset);
+  Handle space(H5Dget_space(d.get()), H5Sclose);
+  hsize_t dims[2] = {1, 1};
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 1 || rank > 2) throw IoError(StrCat(path_.string(), ": dataset ", dataset, " is not 1-D or 2-D"));
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm(
+      static_cast<Index>(dims[0]), rank == 2 ? static_cast<Index>(dims[1]) : 1);
+  if (rm.size() > 0 && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rm.data()) < 0)
+    throw IoError(StrCat(path_.string(), ": dataset ", dataset, " is not numeric"));
+  return rm;
+}
+
+}  // namespace pcmsim::io

@@ -1,0 +1,75 @@
+// IDX reading: the shipped MNIST files, gzip and raw, and every malformed-file error.
+#include "pcmsim/io/idx.hpp"
+
+#include <zlib.h>
+
+#include "pcmsim/core/error.hpp"
+#include "test_util.hpp"
+
+namespace pcmsim::io {
+namespace {
+
+std::string Idx(std::uint8_t type, std::vector<std::uint32_t> dims, size_t payload) {
+  std::string s = {0, 0, static_cast<char>(type), static_cast<char>(dims.size())};
+  for (auto d : dims)
+    for (int k = 3; k >= 0; --k) s.push_back(static_cast<char>((d >> (8 * k)) & 0xFF));
+  for (size_t i = 0; i < payload; ++i) s.push_back(static_cast<char>(i % 251));
+  return s;
+}
+
+void WriteGz(const std::filesystem::path& p, const std::string& bytes) {
+  gzFile f = gzopen(p.c_str(), "wb");
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(f);
+}
+
+TEST(IdxTest, ShippedMnistLoads) {
+  const auto d = LoadIdxDataset(testing::MnistDir() / "t10k-images-idx3-ubyte.gz",
+                                testing::MnistDir() / "t10k-labels-idx1-ubyte.gz");
+  EXPECT_EQ(d.Samples(), 10000);
+  EXPECT_EQ(d.Features(), 784);
+  EXPECT_EQ(d.classes, 10);
+  EXPECT_GE(d.x.minCoeff(), 0.0f);
+  EXPECT_LE(d.x.maxCoeff(), 1.0f);
+  EXPECT_EQ(d.labels[0], 7);  // the first official test digit is a 7
+  const auto t = LoadIdxDataset(testing::MnistDir() / "train-10k-images-idx3-ubyte.gz",
+                                testing::MnistDir() / "train-10k-labels-idx1-ubyte.gz", 500);
+  EXPECT_EQ(t.Samples(), 500);
+}
+
+TEST(IdxTest, RawAndGzipReadTheSame) {
+  const auto dir = testing::TempDir();
+  const std::string bytes = Idx(0x08, {3, 2, 2}, 12);
+  testing::WriteFile(dir / "raw.idx", bytes);
+  WriteGz(dir / "z.idx.gz", bytes);
+  const auto a = ReadIdx(dir / "raw.idx");
+  const auto b = ReadIdx(dir / "z.idx.gz");
+  EXPECT_EQ(a.dims, (std::vector<std::uint32_t>{3, 2, 2}));
+  EXPECT_EQ(a.data, b.data);
+}
+
+TEST(IdxTest, MalformedFilesNameFileAndReason) {
+  const auto dir = testing::TempDir();
+  testing::WriteFile(dir / "magic.idx", "\x01\x02\x08\x01\0\0\0\0");
+  PCMSIM_EXPECT_THROW_MSG(ReadIdx(dir / "magic.idx"), IoError, "magic.idx", "magic");
+  testing::WriteFile(dir / "type.idx", Idx(0x0D, {2}, 8));
+  PCMSIM_EXPECT_THROW_MSG(ReadIdx(dir / "type.idx"), IoError, "type.idx", "not supported");
+  testing::WriteFile(dir / "short.idx", Idx(0x08, {10, 28, 28}, 100));
+  PCMSIM_EXPECT_THROW_MSG(ReadIdx(dir / "short.idx"), IoError, "short.idx", "truncated", "7840");
+  testing::WriteFile(dir / "long.idx", Idx(0x08, {2}, 5));
+  PCMSIM_EXPECT_THROW_MSG(ReadIdx(dir / "long.idx"), IoError, "long.idx", "trailing");
+  PCMSIM_EXPECT_THROW_MSG(ReadIdx(dir / "missing.idx"), IoError, "missing.idx", "no such file");
+  testing::WriteFile(dir / "tiny.idx", "\0\0");
+  PCMSIM_EXPECT_THROW_MSG(ReadIdx(dir / "tiny.idx"), IoError, "tiny.idx", "too short");
+}
+
+TEST(IdxTest, CountMismatchNamesBothFiles) {
+  const auto dir = testing::TempDir();
+  testing::WriteFile(dir / "img.idx", Idx(0x08, {3, 2, 2}, 12));
+  testing::WriteFile(dir / "lab.idx", Idx(0x08, {4}, 4));
+  PCMSIM_EXPECT_THROW_MSG(LoadIdxDataset(dir / "img.idx", dir / "lab.idx"), IoError, "img.idx", "3 images",
+                          "lab.idx", "4 labels");
+}
+
+}  // namespace
+}  // namespace pcmsim::io

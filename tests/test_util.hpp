@@ -1,0 +1,49 @@
+// Helpers shared by the tests: paths into the source tree and temporary folders.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace pcmsim::testing {
+
+inline std::filesystem::path SourceDir() {
+  const char* env = std::getenv("PCMSIM_SOURCE_DIR");
+  return env ? std::filesystem::path(env) : std::filesystem::current_path();
+}
+
+inline std::filesystem::path MnistDir() { return SourceDir() / "data" / "mnist"; }
+
+// A fresh folder under the system temp dir, named after the running test.
+inline std::filesystem::path TempDir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  auto dir = std::filesystem::temp_directory_path() /
+             (std::string("pcmsim_") + info->test_suite_name() + "_" + info->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+inline void WriteFile(const std::filesystem::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary);
+  out << bytes;
+}
+
+// EXPECT that `statement` throws ExceptionType whose message contains every given piece.
+#define PCMSIM_EXPECT_THROW_MSG(statement, ExceptionType, ...)                         \
+  do {                                                                                 \
+    try {                                                                              \
+      statement;                                                                       \
+      ADD_FAILURE() << "expected " #ExceptionType " from " #statement;                 \
+    } catch (const ExceptionType& e) {                                                 \
+      const std::string msg = e.what();                                                \
+      for (const char* piece : {__VA_ARGS__})                                          \
+        EXPECT_NE(msg.find(piece), std::string::npos) << "message lacks '" << piece    \
+                                                      << "': " << msg;                 \
+    }                                                                                  \
+  } while (0)
+
+}  // namespace pcmsim::testing

@@ -3,36 +3,28 @@
 // 1 month after programming, conventional vs projected PCM, with and without global
 // drift compensation, on random inputs and on MNIST test images. Mean +- std over seeds.
 // Usage: crossbar_accuracy [path/to/t10k-images-idx3-ubyte.gz] [seeds]
-#include <zlib.h>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "pcmsim/core/error.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/crossbar/analog_matrix.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/io/idx.hpp"
 
 namespace {
 
 using namespace pcmsim;
 
-// First `count` images of an IDX3 file (gzip), pixels / 255, one image per column.
+// First `count` images of an IDX3 file (raw or gzip), pixels / 255, one image per column.
 Matrix ReadMnist(const std::string& path, Index count) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) return Matrix();
-  unsigned char header[16];
-  Matrix x;
-  if (gzread(f, header, 16) == 16) {
-    std::vector<unsigned char> buf(static_cast<size_t>(784 * count));
-    if (gzread(f, buf.data(), static_cast<unsigned>(buf.size())) == static_cast<int>(buf.size())) {
-      x.resize(784, count);
-      for (Index k = 0; k < x.size(); ++k) x.data()[k] = static_cast<float>(buf[k]) / 255.0f;
-    }
-  }
-  gzclose(f);
+  const io::IdxArray idx = io::ReadIdx(path);
+  const Index features = Index(idx.data.size() / idx.dims.at(0));
+  Matrix x(features, count);
+  for (Index k = 0; k < x.size(); ++k) x.data()[k] = static_cast<float>(idx.data[size_t(k)]) / 255.0f;
   return x;
 }
 
@@ -73,9 +65,11 @@ int main(int argc, char** argv) {
   Matrix x_rand(cols, batch);
   Rng rng(77);
   for (Index k = 0; k < x_rand.size(); ++k) x_rand.data()[k] = static_cast<float>(2 * rng.Uniform() - 1);
-  const Matrix x_mnist = ReadMnist(mnist_path, batch);
-  if (x_mnist.size() == 0) {
-    std::fprintf(stderr, "cannot read %s\n", mnist_path.c_str());
+  Matrix x_mnist;
+  try {
+    x_mnist = ReadMnist(mnist_path, batch);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
   crossbar::TileOptions opt;  // 7-bit DAC, 9-bit ADC, out noise 0.06, read noise, 512 x 512 max

@@ -2,7 +2,7 @@
 // (two 256 x 392 tiles, default periphery, device read noise) at 1 s, 1 h, 1 day and
 // 1 month after programming, conventional vs projected PCM, with and without global
 // drift compensation, on random inputs and on MNIST test images. Mean +- std over seeds.
-// Usage: crossbar_accuracy [path/to/t10k-images-idx3-ubyte.gz] [seeds]
+// Usage: crossbar_accuracy [t10k-images IDX path] [seeds] [devices dir] (run from the source root)
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -39,19 +39,18 @@ Matrix LayerWeights(Index rows, Index cols, std::uint64_t seed) {
 }
 
 struct Preset {
-  const char* name;
+  std::string name;
   device::PcmParams params;
 };
 
-std::vector<Preset> Presets() {
-  device::PcmParams projected = device::ConventionalParams();
-  projected.name = "projected_k1";
-  projected.model = device::CellModel::kProjected;
-  projected.projection_ratio = 1.0;  // ASSUMPTION: G_p = G_a at t0 (PHYSICS.md sec. 3: no published value)
-  device::PcmParams strong = projected;
-  strong.name = "projected_k4";
-  strong.projection_ratio = 4.0;  // ASSUMPTION: strongly projected
-  return {{"conventional", device::ConventionalParams()}, {"projected k=1", projected}, {"projected k=4", strong}};
+// The catalogue presets (devices/*.toml, each value with its source and status there).
+std::vector<Preset> Presets(const std::string& dir) {
+  std::vector<Preset> out;
+  for (const char* file : {"pcm_conventional", "pcm_projected", "pcm_hermes"}) {
+    device::PcmParams p = device::LoadPcmParamsFile(dir + "/" + file + ".toml");
+    out.push_back({p.name, p});
+  }
+  return out;
 }
 
 }  // namespace
@@ -59,6 +58,7 @@ std::vector<Preset> Presets() {
 int main(int argc, char** argv) {
   const std::string mnist_path = argc > 1 ? argv[1] : "data/mnist/t10k-images-idx3-ubyte.gz";
   const int seeds = argc > 2 ? std::atoi(argv[2]) : 3;
+  const std::string devices_dir = argc > 3 ? argv[3] : "devices";
   const Index rows = 256, cols = 784, batch = 256;
   const double times[] = {1.0, 3600.0, 86400.0, 30 * 86400.0};
   const char* time_names[] = {"1 s", "1 h", "1 day", "1 month"};
@@ -66,8 +66,10 @@ int main(int argc, char** argv) {
   Rng rng(77);
   for (Index k = 0; k < x_rand.size(); ++k) x_rand.data()[k] = static_cast<float>(2 * rng.Uniform() - 1);
   Matrix x_mnist;
+  std::vector<Preset> presets;
   try {
     x_mnist = ReadMnist(mnist_path, batch);
+    presets = Presets(devices_dir);
   } catch (const Error& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
@@ -76,10 +78,10 @@ int main(int argc, char** argv) {
   opt.max_cols = 392;
   std::printf("relative MVM error ||y - Wx|| / ||Wx||, W 256x784 (2 tiles), batch %ld, mean +- std over %d seeds\n",
               long(batch), seeds);
-  std::printf("%-15s %-6s %-7s", "device", "comp", "input");
+  std::printf("%-17s %-6s %-7s", "device", "comp", "input");
   for (const char* t : time_names) std::printf(" %17s", t);
   std::printf("\n");
-  for (const Preset& preset : Presets()) {
+  for (const Preset& preset : presets) {
     for (auto comp : {crossbar::DriftCompensation::kNone, crossbar::DriftCompensation::kGlobal}) {
       opt.drift_compensation = comp;
       for (int input = 0; input < 2; ++input) {
@@ -97,7 +99,7 @@ int main(int argc, char** argv) {
             err[k].push_back((y - exact).norm() / exact.norm());
           }
         }
-        std::printf("%-15s %-6s %-7s", preset.name, comp == crossbar::DriftCompensation::kNone ? "none" : "global",
+        std::printf("%-17s %-6s %-7s", preset.name.c_str(), comp == crossbar::DriftCompensation::kNone ? "none" : "global",
                     input == 0 ? "random" : "mnist");
         for (const auto& e : err) {
           double mean = 0, sq = 0;

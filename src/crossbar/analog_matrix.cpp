@@ -133,4 +133,16 @@ TileEvents AnalogMatrix::Events() const {
   return e;
 }
 
+void AnalogMatrix::SaveState(const std::string& prefix, TileStateMap& state) const {
+  for (Index r = 0; r < row_blocks(); ++r) {
+    for (Index c = 0; c < col_blocks(); ++c) tile(r, c).SaveState(StrCat(prefix, "tile", r, "_", c, "/"), state);
+  }
+}
+
+void AnalogMatrix::LoadState(const std::string& prefix, const TileStateMap& state) {
+  for (Index r = 0; r < row_blocks(); ++r) {
+    for (Index c = 0; c < col_blocks(); ++c) tile(r, c).LoadState(StrCat(prefix, "tile", r, "_", c, "/"), state);
+  }
+}
+
 }  // namespace pcmsim::crossbar

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "pcmsim/crossbar/tile.hpp"
 #include "pcmsim/device/pcm_params.hpp"
@@ -34,6 +36,8 @@ TEST(TileDriftTest, GlobalCompensationRestoresScaleAfterOneDay) {
     const double y0 = MeanAbsForward(tile, x);
     tile.ReadAt(kDay);
     const double ratio = MeanAbsForward(tile, x) / y0;
+    std::printf("  drift compensation %-10s: mean|y(1 day)| / mean|y(0)| = %.4f, alpha = %.4f\n",
+                std::string(ToString(mode)).c_str(), ratio, tile.drift_compensation().alpha);
     if (mode == DriftCompensation::kNone) {
       // Conductances fall by (t/t0)^-nu, nu ~ 0.05-0.1: well below 0.85 after a day.
       EXPECT_LT(ratio, 0.85) << ToString(mode);
@@ -54,6 +58,7 @@ TEST(TileDriftTest, SecondPairWithSignificanceReducesProgrammingError) {
     tile.Program(w, 0.0);
     rms[pairs - 1] = std::sqrt((tile.Weights() - w).squaredNorm() / double(w.size()));
   }
+  std::printf("  programming error RMS: 1 pair %.5f, 2 pairs (base 8) %.5f\n", rms[0], rms[1]);
   // Pair 1 (significance 1/8) programs the residual of pair 0 with its own noise, itself
   // ~sigma_prog / 8 in weight terms: expect several-fold lower error.
   EXPECT_LT(rms[1], 0.4 * rms[0]) << rms[0] << " vs " << rms[1];

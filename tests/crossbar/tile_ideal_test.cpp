@@ -57,6 +57,41 @@ TEST(TileIdealTest, TiledForwardAndBackwardEqualGemm) {
   EXPECT_LT((m.Weights() - w).cwiseAbs().maxCoeff(), 4 * std::numeric_limits<float>::epsilon());
 }
 
+TEST(TileIdealTest, TwoPairsWithIdealDevicesStillEqualGemm) {
+  TileOptions opt = IdealOptions();
+  opt.pairs_per_weight = 2;
+  const Matrix w = RandomMatrix(16, 24, 31);
+  const Matrix x = RandomMatrix(24, 5, 32);
+  Tile tile(16, 24, device::IdealParams(), opt, 1, 0);
+  tile.Program(w, 0.0);
+  Matrix y;
+  tile.Forward(x, y);
+  EXPECT_LT(MaxScaledError(y, w * x, w, x), RoundingBound(24));
+  EXPECT_EQ(tile.Events().cell_reads, 4 * 16 * 24 * 5);
+}
+
+TEST(TileIdealTest, PulseWidthEncodingCountsReadEnergyLinearInInput) {
+  TileOptions opt = IdealOptions();
+  const Matrix w = Matrix::Ones(4, 3);
+  Matrix x(3, 1);
+  x << 1.0f, -0.5f, 0.25f;  // x~ = x (max |x| = 1)
+  double energy[2];
+  for (InputEncoding enc : {InputEncoding::kAmplitude, InputEncoding::kPulseWidth}) {
+    opt.forward.encoding = enc;
+    Tile tile(4, 3, device::IdealParams(), opt, 1, 0);
+    tile.Program(w, 0.0);
+    Matrix y;
+    tile.Forward(x, y);
+    EXPECT_LT((y - w * x).cwiseAbs().maxCoeff(), 1e-6f);  // same charge either way
+    energy[enc == InputEncoding::kPulseWidth] = tile.Events().read_g_dt;
+  }
+  // Each input line: 4 devices at g_max (+ 4 at 0). Amplitude: sum x~^2 = 1.3125;
+  // pulse width: sum |x~| = 1.75.
+  const double line = 4 * device::IdealParams().g_max * opt.t_integration;
+  EXPECT_NEAR(energy[0], line * 1.3125, 1e-9 * line);
+  EXPECT_NEAR(energy[1], line * 1.75, 1e-9 * line);
+}
+
 TEST(TileIdealTest, EventCountsOfOneForward) {
   const Index rows = 20, cols = 30, batch = 5;
   TileOptions opt = IdealOptions();

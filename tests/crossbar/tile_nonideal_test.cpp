@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "pcmsim/crossbar/ir_drop.hpp"
 #include "pcmsim/crossbar/tile.hpp"
@@ -38,6 +39,7 @@ TEST_P(DacBitsTest, ErrorWithinHalfStepPerInput) {
   // outputs give the RMS to ~3 % (1 sigma); allow 15 %.
   const Matrix predicted = (w.rowwise().norm() * s) * static_cast<float>(step / std::sqrt(12.0));
   const double ratio = std::sqrt(err.squaredNorm() / predicted.squaredNorm());
+  std::printf("  DAC %d bit: RMS error / (step/sqrt(12) model) = %.4f\n", bits, ratio);
   EXPECT_NEAR(ratio, 1.0, 0.15) << bits;
 }
 INSTANTIATE_TEST_SUITE_P(Bits, DacBitsTest, ::testing::Values(4, 6, 8));
@@ -87,6 +89,7 @@ TEST(TileNonIdealTest, OutputNoiseHasConfiguredSpread) {
   const double mean = z.mean();
   const double sd = std::sqrt((z.array() - mean).square().sum() / (n - 1));
   // n = 16384: SE(mean) = 0.06/128 = 4.7e-4, SE(sd) = 0.06/sqrt(2n) = 3.3e-4; 5 sigma.
+  std::printf("  output noise: mean %.5f, sd %.5f (configured 0.06)\n", mean, sd);
   EXPECT_NEAR(mean, 0.0, 2.4e-3);
   EXPECT_NEAR(sd, 0.06, 1.7e-3);
 }
@@ -124,6 +127,7 @@ TEST(TileNonIdealTest, FoldedReadNoiseMatchesPerDeviceReadsInDistribution) {
   // 48 outputs has SE sqrt(2/399 * 2 / 48) = 1.4 %; allow 6 %.
   EXPECT_LT((y.rowwise().mean() - y_ref.rowwise().mean()).cwiseAbs().maxCoeff(),
             6 * std::sqrt(v.maxCoeff() / reps));
+  std::printf("  folded / per-device read-noise variance ratio %.4f\n", v.sum() / v_ref.sum());
   EXPECT_NEAR(v.sum() / v_ref.sum(), 1.0, 0.06);
   EXPECT_GT(v.minCoeff(), 0.0f);
 }
@@ -171,6 +175,8 @@ TEST(TileNonIdealTest, IrDropFastTileTracksExactTile) {
   const double scale = ideal.cwiseAbs().maxCoeff(), scale_b = ideal_b.cwiseAbs().maxCoeff();
   const double effect = (ye - ideal).cwiseAbs().maxCoeff() / scale;
   const double effect_b = (de - ideal_b).cwiseAbs().maxCoeff() / scale_b;
+  std::printf("  tile 48x48 r=2 ohm: IR effect fwd %.4f bwd %.4f; fast-exact fwd %.5f bwd %.5f\n", effect, effect_b,
+              (yf - ye).cwiseAbs().maxCoeff() / scale, (df - de).cwiseAbs().maxCoeff() / scale_b);
   EXPECT_GT(effect, 0.005);  // the drop is visible
   EXPECT_GT(effect_b, 0.005);
   EXPECT_LT((yf - ye).cwiseAbs().maxCoeff() / scale, 0.1 * effect);

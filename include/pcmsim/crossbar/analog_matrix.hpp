@@ -36,6 +36,9 @@ class AnalogMatrix {
   void ApplyPulses(const IntMatrix& counts, double t_s, int pair = 0);
   Index RefreshSaturated(double threshold, double t_s, int pair = 0);
   TileEvents Events() const;
+  // Checkpoint of every tile under "<prefix>tile<r>_<c>/..." (see Tile::SaveState).
+  void SaveState(const std::string& prefix, TileStateMap& state) const;
+  void LoadState(const std::string& prefix, const TileStateMap& state);
 
  private:
   Index rows_, cols_;

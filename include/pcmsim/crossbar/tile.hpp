@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "pcmsim/core/random.hpp"
@@ -16,6 +18,8 @@
 namespace pcmsim::crossbar {
 
 using IntMatrix = Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>;
+// Named matrices for checkpoints (same type as nn::StateMap, without depending on nn).
+using TileStateMap = std::map<std::string, MatrixD>;
 
 // Mapping of the weights onto conductances, fixed at Program().
 struct TileMapping {
@@ -94,6 +98,12 @@ class Tile {
 
   // Event counts since construction (tile periphery + device pulses and reads).
   TileEvents Events() const;
+
+  // Checkpoint: device state, mapping, drift-compensation state, read time and stream
+  // counters under keys "<prefix>..."; LoadState restores them and re-reads the cache, so
+  // a resumed run continues bit-identically. Event counts are not part of the state.
+  void SaveState(const std::string& prefix, TileStateMap& state) const;
+  void LoadState(const std::string& prefix, const TileStateMap& state);
 
  private:
   enum class Dir { kForward, kBackward };

@@ -1,0 +1,71 @@
+// Tile checkpoints: device state, mapping, compensation and stream counters as named matrices.
+#include <cmath>
+
+#include "pcmsim/core/error.hpp"
+#include "pcmsim/crossbar/tile.hpp"
+
+namespace pcmsim::crossbar {
+namespace {
+
+const MatrixD& Get(const TileStateMap& state, const std::string& key, Index rows, Index cols) {
+  const auto it = state.find(key);
+  if (it == state.end()) throw IoError(StrCat("tile state: missing entry '", key, "'"));
+  if (it->second.rows() != rows || it->second.cols() != cols) {
+    throw DimensionError(StrCat("tile state: '", key, "' is ", it->second.rows(), " x ", it->second.cols(),
+                                ", expected ", rows, " x ", cols));
+  }
+  return it->second;
+}
+
+constexpr Index kMeta = 14;
+
+}  // namespace
+
+void Tile::SaveState(const std::string& prefix, TileStateMap& state) const {
+  const device::PcmState& d = array_.state();
+  state[prefix + "g_a0"] = d.g_a0.matrix();
+  state[prefix + "nu"] = d.nu.matrix();
+  state[prefix + "q"] = d.q.matrix();
+  state[prefix + "t_prog"] = d.t_prog.matrix();
+  MatrixD meta(1, kMeta);
+  meta << map_.weight_scale, map_.g_lo, map_.g_unit, map_.out_gain, comp_.ref_global, comp_.alpha, cache_.t,
+      t_last_pulse_, programmed_ ? 1.0 : 0.0, double(forward_calls_), double(backward_calls_),
+      double(calibration_calls_), double(d.op_seq), stale_ ? 1.0 : 0.0;
+  state[prefix + "meta"] = meta;
+  state[prefix + "ref_rows"] = comp_.ref_rows.size() == rows_ ? MatrixD(comp_.ref_rows.matrix()) : MatrixD::Zero(rows_, 1);
+  state[prefix + "alpha_rows"] =
+      comp_.alpha_rows.size() == rows_ ? MatrixD(comp_.alpha_rows.cast<double>()) : MatrixD::Ones(rows_, 1);
+}
+
+void Tile::LoadState(const std::string& prefix, const TileStateMap& state) {
+  const Index n = array_.size();
+  device::PcmState d;
+  d.g_a0 = Get(state, prefix + "g_a0", n, 1).array();
+  d.nu = Get(state, prefix + "nu", n, 1).array();
+  d.q = Get(state, prefix + "q", n, 1).array();
+  d.t_prog = Get(state, prefix + "t_prog", n, 1).array();
+  const MatrixD& meta = Get(state, prefix + "meta", 1, kMeta);
+  d.op_seq = static_cast<std::uint64_t>(meta(0, 12));
+  array_.SetState(d);
+  map_.weight_scale = meta(0, 0);
+  map_.g_lo = meta(0, 1);
+  map_.g_unit = meta(0, 2);
+  map_.out_gain = meta(0, 3);
+  comp_.ref_global = meta(0, 4);
+  comp_.alpha = meta(0, 5);
+  t_last_pulse_ = meta(0, 7);
+  programmed_ = meta(0, 8) != 0.0;
+  forward_calls_ = static_cast<std::uint64_t>(meta(0, 9));
+  backward_calls_ = static_cast<std::uint64_t>(meta(0, 10));
+  calibration_calls_ = static_cast<std::uint64_t>(meta(0, 11));
+  comp_.ref_rows = Get(state, prefix + "ref_rows", rows_, 1).array();
+  comp_.alpha_rows.resize(0);
+  if (opt_.drift_compensation == DriftCompensation::kPerColumn) {
+    comp_.alpha_rows = Get(state, prefix + "alpha_rows", rows_, 1).cast<float>();
+  }
+  // A tile saved with pulses not yet read re-reads at the pulse time, as its next MVM would.
+  stale_ = false;
+  if (programmed_) RefreshCache(meta(0, 13) != 0.0 ? t_last_pulse_ : meta(0, 6));
+}
+
+}  // namespace pcmsim::crossbar

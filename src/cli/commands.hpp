@@ -8,5 +8,6 @@ namespace pcmsim::cli {
 
 void RegisterRun(CLI::App& app);
 void RegisterReport(CLI::App& app);
+void RegisterQuantize(CLI::App& app);  // cmd_quantize.cpp (numerics)
 
 }  // namespace pcmsim::cli

@@ -80,8 +80,9 @@ struct Avx512V {
   static I Or(I a, I b) { return _mm512_or_si512(a, b); }
   static I Xor(I a, I b) { return _mm512_xor_si512(a, b); }
   static I AddI(I a, I b) { return _mm512_add_epi32(a, b); }
-  template <int k> static I Shr(I a) { return _mm512_srli_epi32(a, k); }
-  template <int k> static I Shl(I a) { return _mm512_slli_epi32(a, k); }
+  // Shift by an xmm count: GCC 12 warns falsely (-Wuninitialized) inside _mm512_s[lr]li_epi32.
+  template <int k> static I Shr(I a) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(k)); }
+  template <int k> static I Shl(I a) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(k)); }
   static I ShrV(I a, int k) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(k)); }
   static I MaxI(I a, I b) { return _mm512_max_epi32(a, b); }
   static I MinI(I a, I b) { return _mm512_min_epi32(a, b); }

@@ -162,12 +162,12 @@ TEST(LowpGemm, OverflowingSumsMatchReference) {
       -57344, -57344, -57344, 1, 1, 1;
   b << 57344, 57344, 57344, 57344, 57344, 57344,  //
       1, -1, 1, -1, 1, -1;
-  Matrix bt = b.transpose();
   for (Index chunk : {Index{1}, Index{2}, Index{0}}) {
     const LowpGemmOptions o = Fp8Options(chunk);
     Matrix c;
-    LowpGemm(a, false, bt, false, c, o);
-    const Matrix want = Reference(a, bt, o);
+    LowpGemm(a, false, b, false, c, o);
+    const Matrix want = Reference(a, b, o);
+    EXPECT_TRUE(std::isinf(want(0, 0)) || std::isnan(want(0, 0))) << "test does not overflow";
     for (Index i = 0; i < c.size(); ++i) {
       const float x = c.data()[i], y = want.data()[i];
       EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << "chunk " << chunk << " i " << i << ": " << x << " vs " << y;

@@ -244,6 +244,20 @@ TEST(LowpGemm, StochasticAccumulationIsUnbiased) {
   EXPECT_NEAR(mean, exact, 5 * sd / std::sqrt(runs)) << "sd " << sd;
 }
 
+TEST(LowpGemm, AddingOnesInHalfStallsAt2048) {
+  // NUMERICS.md: adding 1.0 repeatedly in IEEE half stalls at 2048 (2048 + 1 ties to even).
+  const Matrix ones_row = Matrix::Ones(1, 4096), ones_col = Matrix::Ones(4096, 1);
+  LowpGemmOptions o;
+  o.a_format = o.b_format = o.product_format = o.accum_format = FormatByName("fp16");
+  o.chunk = 1;
+  Matrix c;
+  LowpGemm(ones_row, false, ones_col, false, c, o);
+  EXPECT_EQ(c(0, 0), 2048.0f);
+  o.chunk = 64;  // 64 chunk sums of 64 are exact
+  LowpGemm(ones_row, false, ones_col, false, c, o);
+  EXPECT_EQ(c(0, 0), 4096.0f);
+}
+
 TEST(LowpGemm, SwampingDemo) {
   // Sum of 16384 values uniform in [0, 1): naive 16-bit accumulation stalls, CL = 64 does not.
   constexpr Index kN = 16384;

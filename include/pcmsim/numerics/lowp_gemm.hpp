@@ -16,6 +16,8 @@ namespace pcmsim::numerics {
 //   C(i,j)      = R(...R(R(s_0) + s_1)...)          over the chunks,
 // where R rounds to accum_format with accum_rounding. CL = 1 is naive accumulation.
 // accum_format fp32 means plain float32 accumulation (Eigen, order unspecified, CL unused).
+// Products exact in float32 (operand precisions summing to <= 24, e.g. any FP8 pair) are
+// exact; otherwise, with product_format fp32, a b + s is fused (one float32 rounding) before R.
 struct LowpGemmOptions {
   FloatFormat a_format;        // left operand format (default fp32 = no rounding)
   FloatFormat b_format;        // right operand format (default fp32)

@@ -72,7 +72,7 @@ void Fp8Options::Validate() const {
 Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix) {
   const auto key = [&](const char* name) { return StrCat(prefix, ".", name); };
   const std::vector<std::pair<std::string_view, Rounding>> roundings = {{"nearest", Rounding::kNearest},
-                                                                       {"stochastic", Rounding::kStochastic}};
+                                                                        {"stochastic", Rounding::kStochastic}};
   Fp8Options o;
   o.data_format = cfg.GetString(key("data_format"), o.data_format);
   o.error_format = cfg.GetString(key("error_format"), o.error_format);
@@ -91,8 +91,7 @@ Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix) {
   return o;
 }
 
-Fp8Backend::Fp8Backend(Index inputs, Index outputs, const Fp8Options& options, std::uint64_t seed,
-                       bool edge_layer)
+Fp8Backend::Fp8Backend(Index inputs, Index outputs, const Fp8Options& options, std::uint64_t seed, bool edge_layer)
     : options_(options), seed_(seed) {
   options_.Validate();
   const Formats f = ResolveFormats(options_, edge_layer);
@@ -104,8 +103,7 @@ Fp8Backend::Fp8Backend(Index inputs, Index outputs, const Fp8Options& options, s
   velocity_ = Matrix::Zero(outputs, inputs);
 }
 
-void Fp8Backend::CountGemm(double m, double k, double n, double& macs, const FloatFormat& a,
-                           const FloatFormat& b) {
+void Fp8Backend::CountGemm(double m, double k, double n, double& macs, const FloatFormat& a, const FloatFormat& b) {
   macs += m * k * n;
   const double chunks = options_.chunk == 0 ? 1.0 : std::ceil(k / static_cast<double>(options_.chunk));
   counts_.chunk_adds += m * n * chunks;
@@ -126,8 +124,7 @@ void Fp8Backend::Backward(const Matrix& dy, Matrix& dx) {
   if (dy.rows() != master_.rows()) {
     throw DimensionError(StrCat("fp8 layer expects ", master_.rows(), " output errors, got ", dy.rows()));
   }
-  numerics::LowpGemm(master_, true, dy, false, dx, backward_,
-                     StreamSeed(seed_, "fp8_backward", gemm_calls_++));
+  numerics::LowpGemm(master_, true, dy, false, dx, backward_, StreamSeed(seed_, "fp8_backward", gemm_calls_++));
   CountGemm(static_cast<double>(master_.cols()), static_cast<double>(master_.rows()), static_cast<double>(dy.cols()),
             counts_.backward_macs, backward_.a_format, backward_.b_format);
 }
@@ -173,8 +170,8 @@ void Fp8Backend::ApplyUpdate(const SgdStep& step) {
 
 void Fp8Backend::SetWeights(const Matrix& w) {
   if (w.rows() != master_.rows() || w.cols() != master_.cols()) {
-    throw DimensionError(StrCat("weights are ", w.rows(), "x", w.cols(), ", layer is ", master_.rows(), "x",
-                                master_.cols()));
+    throw DimensionError(
+        StrCat("weights are ", w.rows(), "x", w.cols(), ", layer is ", master_.rows(), "x", master_.cols()));
   }
   master_ = w;
   numerics::RoundMatrix(master_format_, master_);

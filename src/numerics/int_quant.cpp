@@ -30,7 +30,8 @@ float SymmetricScale(double max_abs, int bits) {
 Matrix IntMatrix::Dequantize() const {
   Matrix w(codes.rows(), codes.cols());
   for (Index j = 0; j < codes.cols(); ++j) {
-    for (Index i = 0; i < codes.rows(); ++i) w(i, j) = static_cast<float>(codes(i, j)) * row_scales[static_cast<size_t>(i)];
+    for (Index i = 0; i < codes.rows(); ++i)
+      w(i, j) = static_cast<float>(codes(i, j)) * row_scales[static_cast<size_t>(i)];
   }
   return w;
 }
@@ -43,8 +44,8 @@ IntMatrix QuantizeWeights(const Matrix& w, int bits, Granularity granularity) {
   out.row_scales.assign(static_cast<size_t>(w.rows()), 1.0f);
   const float tensor_scale = SymmetricScale(w.size() ? w.cwiseAbs().maxCoeff() : 0.0, bits);
   for (Index i = 0; i < w.rows(); ++i) {
-    const float s = granularity == Granularity::kPerTensor ? tensor_scale
-                                                           : SymmetricScale(w.row(i).cwiseAbs().maxCoeff(), bits);
+    const float s =
+        granularity == Granularity::kPerTensor ? tensor_scale : SymmetricScale(w.row(i).cwiseAbs().maxCoeff(), bits);
     out.row_scales[static_cast<size_t>(i)] = s;
     const IntQuantizer q{bits, s};
     for (Index j = 0; j < w.cols(); ++j) out.codes(i, j) = q.Encode(w(i, j));
@@ -67,8 +68,8 @@ float CalibrateActivationScale(const std::vector<Matrix>& batches, int bits, dou
 void IntGemm(const IntMatrix& w, const Matrix& x, const IntQuantizer& x_quant, Matrix& y) {
   x_quant.Validate();
   if (w.codes.cols() != x.rows()) {
-    throw DimensionError(StrCat("IntGemm: weights ", w.codes.rows(), "x", w.codes.cols(), " times input ", x.rows(),
-                                "x", x.cols()));
+    throw DimensionError(
+        StrCat("IntGemm: weights ", w.codes.rows(), "x", w.codes.cols(), " times input ", x.rows(), "x", x.cols()));
   }
   const double bound = static_cast<double>(w.codes.cols()) * ((1 << (w.bits - 1)) - 1) * x_quant.QMax();
   if (bound >= 2147483648.0) throw Error(StrCat("IntGemm: int32 accumulation could overflow (k = ", x.rows(), ")"));

@@ -1,5 +1,7 @@
 // Fp8Backend: ideal-limit equivalence with FP32 (formats fp32, CL = inf), gradients vs the
 // FP32 gradient, unbiased stochastic update below one ulp, options parsing and counts.
+#include "pcmsim/nn/fp8_backend.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,7 +11,6 @@
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
-#include "pcmsim/nn/fp8_backend.hpp"
 #include "pcmsim/numerics/convert.hpp"
 
 namespace pcmsim::nn {
@@ -105,7 +106,7 @@ TEST(Fp8Backend, StochasticUpdateIsUnbiasedBelowOneUlp) {
   // -(5/16) 2^-10 moves w down one step with probability 5/16. Nearest never moves it.
   constexpr Index kOut = 100, kIn = 200;
   const double ulp_below = std::ldexp(1.0, -10), p = 0.3125, d = p * ulp_below;
-  const Matrix x = Matrix::Ones(kIn, 1);                                    // dW = dy x^T = d
+  const Matrix x = Matrix::Ones(kIn, 1);  // dW = dy x^T = d
   const Matrix dy = Matrix::Constant(kOut, 1, static_cast<float>(d));
   for (auto rounding : {numerics::Rounding::kStochastic, numerics::Rounding::kNearest}) {
     Fp8Options o;
@@ -175,7 +176,7 @@ TEST(Fp8Backend, CountsMacsAndBytes) {
   // 8-bit operands: forward W (40) + X (30), backward W (40) + dY (12), gradient dY (12) + X (30).
   EXPECT_EQ(c.operand_bytes, 70 + 52 + 42);
   EXPECT_EQ(c.result_bytes, 2 * (12 + 30 + 40));  // 16-bit results: Y, dX, dW
-  EXPECT_EQ(c.master_bytes, 40 * 2 * 2);  // 16-bit master read + write, no momentum
+  EXPECT_EQ(c.master_bytes, 40 * 2 * 2);          // 16-bit master read + write, no momentum
 }
 
 }  // namespace

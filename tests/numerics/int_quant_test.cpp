@@ -1,20 +1,21 @@
 // Integer quantisation: code rounding and clamping, per-channel vs per-tensor error,
 // calibration quantiles, and the int32 GEMM against an exact int64 reference.
+#include "pcmsim/numerics/int_quant.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/random.hpp"
-#include "pcmsim/numerics/int_quant.hpp"
 
 namespace pcmsim::numerics {
 namespace {
 
 TEST(IntQuant, RoundsHalfEvenAndClamps) {
   const IntQuantizer q{8, 0.5f};
-  EXPECT_EQ(q.Encode(0.25f), 0);   // 0.5 code -> even 0
-  EXPECT_EQ(q.Encode(0.75f), 2);   // 1.5 -> 2
+  EXPECT_EQ(q.Encode(0.25f), 0);  // 0.5 code -> even 0
+  EXPECT_EQ(q.Encode(0.75f), 2);  // 1.5 -> 2
   EXPECT_EQ(q.Encode(-0.75f), -2);
   EXPECT_EQ(q.Encode(1000.0f), 127);
   EXPECT_EQ(q.Encode(-1000.0f), -127);  // symmetric: -128 unused
@@ -74,9 +75,9 @@ TEST(IntQuant, GemmEqualsExactIntegerReference) {
   }
   // And it approximates the FP32 product: error ~ quantisation noise, far below the signal.
   EXPECT_LT((y - w * x).norm() / (w * x).norm(), 0.02);
-  EXPECT_THROW(IntGemm(QuantizeWeights(Matrix::Ones(2, 200000), 8, Granularity::kPerTensor),
-                       Matrix::Ones(200000, 1), xq, y),
-               Error);
+  EXPECT_THROW(
+      IntGemm(QuantizeWeights(Matrix::Ones(2, 200000), 8, Granularity::kPerTensor), Matrix::Ones(200000, 1), xq, y),
+      Error);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Low-precision GEMM: the per-step double-rounding argument checked against an exact
 // integer reference on millions of pairs (with ties), the GEMM against a scalar sequential
 // reference (bit-exact), thread-count invariance, fp32 equivalence and the swamping demo.
+#include "pcmsim/numerics/lowp_gemm.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,12 +10,11 @@
 #include <cstring>
 #include <vector>
 
+#include "numerics/round_kernels.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/numerics/convert.hpp"
-#include "pcmsim/numerics/lowp_gemm.hpp"
 #include "pcmsim/numerics/round_array.hpp"
-#include "numerics/round_kernels.hpp"
 
 namespace pcmsim::numerics {
 namespace {
@@ -79,8 +80,8 @@ void CheckPairs(const char* name, std::uint64_t seed) {
   for (int i = 0; i < kPairs; ++i) {
     const double want = ExactRoundSum(f, ToGrid(x[i], qmin) + ToGrid(y[i], qmin), qmin);
     if (static_cast<double>(rounded[i]) != want && ++bad < 5) {
-      ADD_FAILURE() << name << std::hexfloat << " x=" << x[i] << " y=" << y[i] << " got " << rounded[i]
-                    << " want " << want;
+      ADD_FAILURE() << name << std::hexfloat << " x=" << x[i] << " y=" << y[i] << " got " << rounded[i] << " want "
+                    << want;
     }
   }
   EXPECT_EQ(bad, 0) << name << " of " << kPairs << " pairs";
@@ -170,7 +171,8 @@ TEST(LowpGemm, OverflowingSumsMatchReference) {
     EXPECT_TRUE(std::isinf(want(0, 0)) || std::isnan(want(0, 0))) << "test does not overflow";
     for (Index i = 0; i < c.size(); ++i) {
       const float x = c.data()[i], y = want.data()[i];
-      EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << "chunk " << chunk << " i " << i << ": " << x << " vs " << y;
+      EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y)))
+          << "chunk " << chunk << " i " << i << ": " << x << " vs " << y;
     }
   }
 }
@@ -279,8 +281,8 @@ TEST(LowpGemm, SwampingDemo) {
     o.chunk = 64;
     LowpGemm(a, false, ones, false, chunked, o);
     const double ulp = std::ldexp(1.0, std::ilogb(fp32) - o.accum_format.mantissa_bits);
-    std::printf("[swamping %s] exact %.3f fp32 %.3f naive(CL=1) %.3f (%.1f%% off) CL=64 %.3f (%.2f ulps off)\n",
-                name, fp32, f32, naive(0, 0), 100 * std::fabs(naive(0, 0) - fp32) / fp32, chunked(0, 0),
+    std::printf("[swamping %s] exact %.3f fp32 %.3f naive(CL=1) %.3f (%.1f%% off) CL=64 %.3f (%.2f ulps off)\n", name,
+                fp32, f32, naive(0, 0), 100 * std::fabs(naive(0, 0) - fp32) / fp32, chunked(0, 0),
                 std::fabs(chunked(0, 0) - fp32) / ulp);
     EXPECT_GT(std::fabs(naive(0, 0) - fp32), 0.5 * fp32);
     // 256 chunk sums added with <= half-ulp errors each: 5 sigma of that random walk plus the

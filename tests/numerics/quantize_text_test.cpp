@@ -1,5 +1,7 @@
 // The text front end of `pcmsim quantize`: OCP examples end to end, specials, shortest
 // exact printing (round-trips every fp16 value), and errors naming the bad line.
+#include "pcmsim/numerics/quantize_text.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/numerics/convert.hpp"
-#include "pcmsim/numerics/quantize_text.hpp"
 
 namespace pcmsim::numerics {
 namespace {

@@ -53,22 +53,21 @@ Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix);
 
 // Event counts since construction, for the energy model (plain numbers, no energy types).
 struct Fp8Counts {
-  double forward_macs = 0;    // MACs of Y = W X (operands in data format)
-  double backward_macs = 0;   // MACs of dX = W^T dY
-  double gradient_macs = 0;   // MACs of dW = dY X^T
-  double chunk_adds = 0;      // extra accumulator additions merging chunk sums, all GEMMs
-  double update_elements = 0; // weights updated (one AXPY element each, master format)
-  double operand_bytes = 0;   // bytes of GEMM operands read (each operand matrix once per GEMM)
-  double result_bytes = 0;    // bytes of GEMM results written, at accumulator width
-  double master_bytes = 0;    // bytes of master weights and momentum read + written by updates
+  double forward_macs = 0;     // MACs of Y = W X (operands in data format)
+  double backward_macs = 0;    // MACs of dX = W^T dY
+  double gradient_macs = 0;    // MACs of dW = dY X^T
+  double chunk_adds = 0;       // extra accumulator additions merging chunk sums, all GEMMs
+  double update_elements = 0;  // weights updated (one AXPY element each, master format)
+  double operand_bytes = 0;    // bytes of GEMM operands read (each operand matrix once per GEMM)
+  double result_bytes = 0;     // bytes of GEMM results written, at accumulator width
+  double master_bytes = 0;     // bytes of master weights and momentum read + written by updates
 };
 
 class Fp8Backend final : public LayerBackend {
  public:
   // `edge_layer`: first or last layer (uses edge_data_format if set). `seed` keys this
   // layer's stochastic-rounding streams (derive it per layer from the master seed).
-  Fp8Backend(Index inputs, Index outputs, const Fp8Options& options, std::uint64_t seed,
-             bool edge_layer = false);
+  Fp8Backend(Index inputs, Index outputs, const Fp8Options& options, std::uint64_t seed, bool edge_layer = false);
 
   std::string_view Name() const override { return "fp8"; }
   Index Inputs() const override { return master_.cols(); }

@@ -36,7 +36,11 @@ AnalogMatrix::AnalogMatrix(Index rows, Index cols, const device::PcmParams& devi
   partial_.resize(tiles_.size());
 }
 
-void AnalogMatrix::Program(const Matrix& w, double t_s) {
+void AnalogMatrix::SetCompensationApplied(bool on) {
+  for (auto& t : tiles_) t.SetCompensationApplied(on);
+}
+
+void AnalogMatrix::Program(const Matrix& w, double t_s, double weight_scale) {
   if (w.rows() != rows_ || w.cols() != cols_) {
     throw DimensionError(StrCat("AnalogMatrix::Program: weights are ", w.rows(), " x ", w.cols(),
                                 ", matrix is ", rows_, " x ", cols_));
@@ -44,7 +48,8 @@ void AnalogMatrix::Program(const Matrix& w, double t_s) {
   ParallelFor(static_cast<Index>(tiles_.size()), 1, [&](Index t0, Index t1) {
     for (Index t = t0; t < t1; ++t) {
       const Index r = t / col_blocks(), c = t % col_blocks();
-      tiles_[t].Program(w.block(row_start_[r], col_start_[c], tiles_[t].rows(), tiles_[t].cols()), t_s);
+      tiles_[t].Program(w.block(row_start_[r], col_start_[c], tiles_[t].rows(), tiles_[t].cols()), t_s,
+                        weight_scale);
     }
   });
 }

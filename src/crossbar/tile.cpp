@@ -48,14 +48,17 @@ Tile::Tile(Index rows, Index cols, const device::PcmParams& device, const TileOp
   for (Index k = 0; k < x_cal_.size(); ++k) x_cal_.data()[k] = static_cast<float>(2.0 * rng.Uniform() - 1.0);
 }
 
-void Tile::Program(const Matrix& w, double t_s) {
+void Tile::Program(const Matrix& w, double t_s, double weight_scale) {
   if (w.rows() != rows_ || w.cols() != cols_) {
     throw DimensionError(StrCat("Tile::Program: weights are ", w.rows(), " x ", w.cols(), ", tile is ",
                                 rows_, " x ", cols_));
   }
   if (!w.allFinite()) throw Error("Tile::Program: weights contain NaN or Inf");
   const double max_abs = w.cwiseAbs().maxCoeff();
-  map_.weight_scale = max_abs > 0.0 ? max_abs : 1.0;
+  if (weight_scale > 0.0 && weight_scale < max_abs) {
+    throw Error(StrCat("Tile::Program: weight_scale ", weight_scale, " is below max|w| = ", max_abs));
+  }
+  map_.weight_scale = weight_scale > 0.0 ? weight_scale : (max_abs > 0.0 ? max_abs : 1.0);
   map_.g_lo = array_.g_min();
   map_.g_unit = array_.g_max() - map_.g_lo;
   PCMSIM_CHECK(map_.g_unit > 0.0, "device window is empty: g_max ", array_.g_max(), " g_lo ", map_.g_lo);
@@ -174,6 +177,7 @@ void Tile::Forward(const Eigen::Ref<const Matrix>& x, Matrix& y) {
   EnsureFresh();
   Rng rng = MakeStream(seed_, "tile_forward", tile_index_, forward_calls_++);
   Mvm(Dir::kForward, x, y, rng);
+  if (!compensation_applied_) return;
   if (opt_.drift_compensation == DriftCompensation::kPerColumn) {
     y = comp_.alpha_rows.asDiagonal() * y;
   } else if (opt_.drift_compensation == DriftCompensation::kGlobal) {
@@ -189,11 +193,14 @@ void Tile::Backward(const Eigen::Ref<const Matrix>& d, Matrix& dx) {
   Rng rng = MakeStream(seed_, "tile_backward", tile_index_, backward_calls_++);
   Mvm(Dir::kBackward, d, dx, rng);
   // Per-line factors belong to output lines; the transposed pass uses the global factor.
-  if (opt_.drift_compensation != DriftCompensation::kNone) dx *= static_cast<float>(comp_.alpha);
+  if (compensation_applied_ && opt_.drift_compensation != DriftCompensation::kNone) {
+    dx *= static_cast<float>(comp_.alpha);
+  }
 }
 
 Matrix Tile::Weights() const {
   Matrix w = cache_.w_fwd * static_cast<float>(map_.out_gain);
+  if (!compensation_applied_) return w;
   if (opt_.drift_compensation == DriftCompensation::kPerColumn && comp_.alpha_rows.size() == rows_) {
     w = comp_.alpha_rows.asDiagonal() * w;
   } else if (opt_.drift_compensation != DriftCompensation::kNone) {

@@ -86,6 +86,20 @@ void LevelStudies(const PcmParams& params, const CharacterizeOptions& o, Charact
     r.nu_mean.push_back(nu.mean);
     r.nu_std.push_back(nu.std);
   }
+  ArrayD g1h, g1d;
+  main.ExpectedConductance(3600.0, g1h);
+  main.ExpectedConductance(86400.0, g1d);
+  const double dlt = std::log((86400.0 + params.t0) / (3600.0 + params.t0));
+  for (int l = 0; l < o.levels; ++l) {
+    double sum = 0.0;
+    Index count = 0;
+    for (Index i = Index(l) * m; i < Index(l + 1) * m; ++i) {
+      if (g1d[i] <= 0.0) continue;  // cells at G = 0 have no defined exponent
+      sum += std::log(g1h[i] / g1d[i]) / dlt;
+      ++count;
+    }
+    r.nu_eff.push_back(count ? sum / double(count) : 0.0);
+  }
   // Per-level P&V pulses need per-level calls: re-run P&V level by level on a fresh array.
   PcmArray pv_levels(params, m, o.seed, 2);
   for (int l = 0; l < o.levels; ++l) {

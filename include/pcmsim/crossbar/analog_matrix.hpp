@@ -24,7 +24,9 @@ class AnalogMatrix {
   Tile& tile(Index r, Index c) { return tiles_[r * col_blocks() + c]; }
   const Tile& tile(Index r, Index c) const { return tiles_[r * col_blocks() + c]; }
 
-  void Program(const Matrix& w, double t_s);
+  // weight_scale > 0: the magnitude mapped to g_max in every tile (see Tile::Program).
+  void Program(const Matrix& w, double t_s, double weight_scale = 0.0);
+  void SetCompensationApplied(bool on);
   void ReadAt(double t_s);
   // y = W x (x: cols x batch); tiles of one row block are summed in a fixed order.
   void Forward(const Matrix& x, Matrix& y);

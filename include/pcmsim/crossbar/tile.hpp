@@ -67,7 +67,12 @@ class Tile {
 
   // Maps w (rows x cols) onto the pairs, largest |w| at g_max, programs at absolute time
   // t_s, reads the tile at t_s and records the drift-compensation reference there.
-  void Program(const Matrix& w, double t_s);
+  // `weight_scale` > 0 maps that weight magnitude to g_max instead of max|w| (headroom for
+  // training: weights may later grow up to weight_scale); it must be >= max|w|.
+  void Program(const Matrix& w, double t_s, double weight_scale = 0.0);
+  // Whether Forward/Backward/Weights apply the drift-compensation factors (the reference
+  // and factors are kept up to date either way), to evaluate with and without.
+  void SetCompensationApplied(bool on) { compensation_applied_ = on; }
   // Reads the conductances at absolute time t_s into the cache and, with drift
   // compensation, re-calibrates alpha against the reference.
   void ReadAt(double t_s);
@@ -120,6 +125,7 @@ class Tile {
   DriftCompensationState comp_;
   Matrix x_cal_;                    // cols x calibration_samples, fixed
   bool programmed_ = false;
+  bool compensation_applied_ = true;
   bool stale_ = false;              // pulses since the last read
   double t_last_pulse_ = 0.0;
   std::uint64_t forward_calls_ = 0, backward_calls_ = 0, calibration_calls_ = 0;

@@ -41,7 +41,10 @@ struct CharacterizeResult {
   std::vector<double> stat_mean, stat_std;     // fast statistical programming, at t0
   std::vector<double> pv_mean, pv_std;         // program-and-verify, at t0
   std::vector<double> pv_mean_pulses, pv_converged_fraction;
-  std::vector<double> nu_mean, nu_std;         // drift exponent of the level's cells
+  std::vector<double> nu_mean, nu_std;         // drift exponent of the level's (amorphous) cells
+  // Effective exponent of the cell, -d ln G / d ln t from the expected G between 1 h and
+  // 1 day (equals nu for conventional cells; diluted by the projection otherwise).
+  std::vector<double> nu_eff;
   std::vector<double> read_sigma_1h, read_sigma_1d;  // std of (read - expected)
   std::vector<double> hist_edges;              // hist_bins + 1 edges over [0, g_clip_max]
   MatrixD level_hist;                          // levels x bins, counts after programming

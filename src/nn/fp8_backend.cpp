@@ -177,10 +177,17 @@ void Fp8Backend::SetWeights(const Matrix& w) {
   numerics::RoundMatrix(master_format_, master_);
 }
 
-void Fp8Backend::SaveState(StateMap& state) const { state["velocity"] = velocity_.cast<double>(); }
+void Fp8Backend::SaveState(StateMap& state) const {
+  state["velocity"] = velocity_.cast<double>();
+  // Position of the accumulation random streams, so a resumed run continues them exactly.
+  state["gemm_calls"] = MatrixD::Constant(1, 1, static_cast<double>(gemm_calls_));
+}
 
 void Fp8Backend::LoadState(const StateMap& state) {
   if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
+  if (auto it = state.find("gemm_calls"); it != state.end() && it->second.size() == 1) {
+    gemm_calls_ = static_cast<std::uint64_t>(it->second(0, 0));
+  }
 }
 
 }  // namespace pcmsim::nn

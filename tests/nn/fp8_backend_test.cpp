@@ -159,6 +159,23 @@ TEST(Fp8Backend, ParseOptionsAndErrors) {
   EXPECT_THROW(wide.Validate(), ConfigError);
 }
 
+TEST(Fp8Backend, SaveLoadStateResumesStochasticStreams) {
+  Fp8Options o;
+  o.accum_rounding = numerics::Rounding::kStochastic;
+  const Matrix w = RandomMatrix(8, 30, 1), x = RandomMatrix(30, 5, 2);
+  Fp8Backend a(30, 8, o, 4), b(30, 8, o, 4);
+  a.SetWeights(w);
+  b.SetWeights(w);
+  Matrix ya, yb;
+  a.Forward(x, ya, Pass::kTrain);  // advances a's streams
+  StateMap state;
+  a.SaveState(state);
+  b.LoadState(state);
+  a.Forward(x, ya, Pass::kTrain);
+  b.Forward(x, yb, Pass::kTrain);
+  EXPECT_EQ(ya, yb);
+}
+
 TEST(Fp8Backend, CountsMacsAndBytes) {
   Fp8Backend b(10, 4, Fp8Options{}, 1);
   b.SetWeights(RandomMatrix(4, 10, 1));

@@ -1,7 +1,6 @@
-// Measures, in one run and on one thread (best of 7 round-robin samples), the FP32 GEMM rate (Eigen via ParallelGemm) and
-// the rates of the emulated low-precision GEMMs, and prints their ratios to FP32.
-// Targets (issue #3): chunked (1,6,9) accumulation CL=64 >= 15 %; FP8 operands with FP32
-// accumulation >= 50 %.
+// Measures, in one run and on one thread (best of 7 round-robin samples), the FP32 GEMM rate (Eigen via ParallelGemm)
+// and the rates of the emulated low-precision GEMMs, and prints their ratios to FP32. Targets (issue #3): chunked
+// (1,6,9) accumulation CL=64 >= 15 %; FP8 operands with FP32 accumulation >= 50 %.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -70,10 +69,12 @@ void RunShape(Index m, Index k, Index n) {
     const char* target;
   };
   const std::vector<Case> cases = {
-      {"fp8_152 x fp8_152, (1,6,9) acc CL=64 nearest", Options("fp8_152", "fp16_169", 64, nx::Rounding::kNearest), ">= 0.15"},
+      {"fp8_152 x fp8_152, (1,6,9) acc CL=64 nearest", Options("fp8_152", "fp16_169", 64, nx::Rounding::kNearest),
+       ">= 0.15"},
       {"fp8_152 x fp8_152, fp32 acc", Options("fp8_152", "fp32", 64, nx::Rounding::kNearest), ">= 0.50"},
       {"fp8_152 x fp8_152, (1,6,9) acc CL=1 nearest", Options("fp8_152", "fp16_169", 1, nx::Rounding::kNearest), "-"},
-      {"fp8_152 x fp8_152, (1,6,9) acc CL=64 stochastic", Options("fp8_152", "fp16_169", 64, nx::Rounding::kStochastic), "-"},
+      {"fp8_152 x fp8_152, (1,6,9) acc CL=64 stochastic", Options("fp8_152", "fp16_169", 64, nx::Rounding::kStochastic),
+       "-"},
       {"e4m3 x e4m3, fp16 acc CL=32 nearest", Options("e4m3", "fp16", 32, nx::Rounding::kNearest), "-"},
   };
   std::vector<std::function<void()>> fns = {[&] { pcmsim::ParallelGemm(a, false, b, false, c); }};

@@ -9,5 +9,6 @@ namespace pcmsim::cli {
 void RegisterRun(CLI::App& app);
 void RegisterReport(CLI::App& app);
 void RegisterDevice(CLI::App& app);
+void RegisterQuantize(CLI::App& app);
 
 }  // namespace pcmsim::cli

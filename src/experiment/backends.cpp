@@ -2,9 +2,11 @@
 #include "pcmsim/experiment/backends.hpp"
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/core/random.hpp"
 #include "pcmsim/crossbar/tile_options_load.hpp"
 #include "pcmsim/nn/analog_backend.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
+#include "pcmsim/nn/fp8_backend.hpp"
 
 namespace pcmsim::experiment {
 namespace {
@@ -56,6 +58,15 @@ const std::vector<BackendKind>& Registry() {
       {"fp32",
        [](io::ConfigReader&, std::uint64_t) -> LayerMaker {
          return [](Index in, Index out, Index, Index) { return std::make_unique<nn::Fp32Backend>(in, out); };
+       }},
+      // FP8 training after Wang et al. 2018; options in section [fp8] (nn::ParseFp8Options).
+      {"fp8",
+       [](io::ConfigReader& cfg, std::uint64_t seed) -> LayerMaker {
+         const nn::Fp8Options o = nn::ParseFp8Options(cfg, "fp8");
+         return [o, seed](Index in, Index out, Index layer, Index num_layers) {
+           const bool edge = layer == 0 || layer + 1 == num_layers;
+           return std::make_unique<nn::Fp8Backend>(in, out, o, StreamSeed(seed, "fp8_layer", layer), edge);
+         };
        }},
       {"analog",
        [](io::ConfigReader& cfg, std::uint64_t seed) -> LayerMaker {

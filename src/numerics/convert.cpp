@@ -95,13 +95,15 @@ std::uint64_t Encode(const FloatFormat& f, double x, Rounding rounding, Rng* rng
   const std::uint64_t all_frac = (std::uint64_t{1} << m) - 1;
   std::uint64_t magnitude = 0;
   switch (p.kind) {
-    case Kind::kZero: break;
-    case Kind::kFinite: magnitude = (static_cast<std::uint64_t>(p.exp_field) << m) | p.frac; break;
+    case Kind::kZero:
+      break;
+    case Kind::kFinite:
+      magnitude = (static_cast<std::uint64_t>(p.exp_field) << m) | p.frac;
+      break;
     case Kind::kOverflow:
     case Kind::kNaN:
       if (f.specials == Specials::kNone) {
-        throw Error(StrCat("value ", x, " has no code in format '", f.name,
-                           "' (no inf/NaN; use saturation)"));
+        throw Error(StrCat("value ", x, " has no code in format '", f.name, "' (no inf/NaN; use saturation)"));
       }
       if (f.specials == Specials::kOcpE4M3) {
         magnitude = (top_code << m) | all_frac;
@@ -125,8 +127,7 @@ double Decode(const FloatFormat& f, std::uint64_t bits) {
   double v = 0.0;
   if (f.specials == Specials::kIeee && exp_field == top_code) {
     v = frac == 0 ? std::numeric_limits<double>::infinity() : std::numeric_limits<double>::quiet_NaN();
-  } else if (f.specials == Specials::kOcpE4M3 && exp_field == top_code &&
-             frac == (std::uint64_t{1} << m) - 1) {
+  } else if (f.specials == Specials::kOcpE4M3 && exp_field == top_code && frac == (std::uint64_t{1} << m) - 1) {
     v = std::numeric_limits<double>::quiet_NaN();
   } else if (exp_field == 0 && !f.subnormals) {
     v = 0.0;
@@ -140,13 +141,19 @@ double RoundToFormat(const FloatFormat& f, double x, Rounding rounding, Rng* rng
   const Parts p = Round(f, x, rounding, rng);
   double v = 0.0;
   switch (p.kind) {
-    case Kind::kZero: v = 0.0; break;
-    case Kind::kFinite: v = PartsValue(f, p.exp_field, p.frac); break;
+    case Kind::kZero:
+      v = 0.0;
+      break;
+    case Kind::kFinite:
+      v = PartsValue(f, p.exp_field, p.frac);
+      break;
     case Kind::kOverflow:
       v = f.specials == Specials::kOcpE4M3 ? std::numeric_limits<double>::quiet_NaN()
                                            : std::numeric_limits<double>::infinity();
       break;
-    case Kind::kNaN: v = std::numeric_limits<double>::quiet_NaN(); break;
+    case Kind::kNaN:
+      v = std::numeric_limits<double>::quiet_NaN();
+      break;
   }
   return p.negative ? -v : v;
 }

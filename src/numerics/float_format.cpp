@@ -11,9 +11,12 @@ namespace pcmsim::numerics {
 
 std::string_view ToString(Specials s) {
   switch (s) {
-    case Specials::kIeee: return "ieee";
-    case Specials::kOcpE4M3: return "ocp_e4m3";
-    case Specials::kNone: return "none";
+    case Specials::kIeee:
+      return "ieee";
+    case Specials::kOcpE4M3:
+      return "ocp_e4m3";
+    case Specials::kNone:
+      return "none";
   }
   return "?";
 }
@@ -53,10 +56,8 @@ bool FloatFormat::FitsFloat32() const {
 
 void FloatFormat::Validate() const {
   const std::string p = "format '" + name + "' ";
-  io::Require(exponent_bits >= 2 && exponent_bits <= 11, p + "exponent_bits", exponent_bits,
-              "must be in [2, 11]");
-  io::Require(mantissa_bits >= 0 && mantissa_bits <= 52, p + "mantissa_bits", mantissa_bits,
-              "must be in [0, 52]");
+  io::Require(exponent_bits >= 2 && exponent_bits <= 11, p + "exponent_bits", exponent_bits, "must be in [2, 11]");
+  io::Require(mantissa_bits >= 0 && mantissa_bits <= 52, p + "mantissa_bits", mantissa_bits, "must be in [0, 52]");
   io::Require(specials != Specials::kOcpE4M3 || mantissa_bits >= 1, p + "mantissa_bits", mantissa_bits,
               "must be >= 1 with ocp_e4m3 specials (S.1..1.1..1 is NaN)");
   io::Require(specials != Specials::kIeee || mantissa_bits >= 1, p + "mantissa_bits", mantissa_bits,
@@ -93,8 +94,8 @@ constexpr Preset kPresets[] = {
 [[noreturn]] void BadSpec(std::string_view spec, std::string_view why) {
   std::string names;
   for (const auto& n : FormatNames()) names += (names.empty() ? "" : ", ") + n;
-  throw ConfigError(StrCat("number format '", spec, "': ", why, " (valid names: ", names,
-                           "; optional suffixes :bias=N and :sat)"));
+  throw ConfigError(
+      StrCat("number format '", spec, "': ", why, " (valid names: ", names, "; optional suffixes :bias=N and :sat)"));
 }
 
 }  // namespace

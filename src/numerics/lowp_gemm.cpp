@@ -51,8 +51,8 @@ constexpr int kNr = 4;
 constexpr Index kPr = kMr * V::kWidth;  // rows per packed A panel
 
 bool IsFp32(const FloatFormat& f) {
-  return f.exponent_bits == 8 && f.mantissa_bits == 23 && f.bias == 127 &&
-         f.specials == Specials::kIeee && f.subnormals && !f.saturate;
+  return f.exponent_bits == 8 && f.mantissa_bits == 23 && f.bias == 127 && f.specials == Specials::kIeee &&
+         f.subnormals && !f.saturate;
 }
 
 // Products of a_format and b_format values are exact in float32 and in `prod`.
@@ -126,14 +126,16 @@ struct VeltkampStep {
 
 // One kPr x kNr tile of C over all k, written column-major to out (ld = kPr).
 template <bool kRoundProd, FastPath PP, class Step>
-void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const VecRound<V>& prod,
-                 Step& step, float* out) {
+void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const VecRound<V>& prod, Step& step,
+                 float* out) {
   F outer[kMr][kNr];
-  for (auto& row : outer) for (auto& v : row) v = V::Set(0.0f);
+  for (auto& row : outer)
+    for (auto& v : row) v = V::Set(0.0f);
   for (Index k0 = 0; k0 < k; k0 += chunk) {
     const Index k1 = std::min(k, k0 + chunk);
     F inner[kMr][kNr];
-    for (auto& row : inner) for (auto& v : row) v = V::Set(0.0f);
+    for (auto& row : inner)
+      for (auto& v : row) v = V::Set(0.0f);
     for (Index kk = k0; kk < k1; ++kk) {
       F av[kMr];
       for (int r = 0; r < kMr; ++r) av[r] = V::Load(ap + kk * kPr + r * V::kWidth);
@@ -190,19 +192,22 @@ void RunExact(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
   const VecRound<V> acc(internal::MakeRoundConstants(o.accum_format));
   const VecRound<V> prod(internal::MakeRoundConstants(kRoundProd ? o.product_format : o.accum_format));
   const Index j_panels = (pk.n + kNr - 1) / kNr;
-  RunTiles(pk, [&](Index ip, Index jp, float* tile) {
-    std::vector<LaneRng<V>> rngs;
-    if (kStochastic) {
-      rngs.reserve(kMr * kNr);
-      for (int t = 0; t < kMr * kNr; ++t) {
-        rngs.emplace_back(StreamSeed(seed, "lowp_gemm", static_cast<std::uint64_t>(ip * j_panels + jp),
-                                     static_cast<std::uint64_t>(t)));
-      }
-    }
-    ExactStep<P, kStochastic> step{&acc, rngs.data()};
-    MicroKernel<kRoundProd, P>(pk.a.data() + ip * pk.k * kPr, pk.b.data() + jp * pk.k * kNr, pk.k, chunk,
-                               prod, step, tile);
-  }, c);
+  RunTiles(
+      pk,
+      [&](Index ip, Index jp, float* tile) {
+        std::vector<LaneRng<V>> rngs;
+        if (kStochastic) {
+          rngs.reserve(kMr * kNr);
+          for (int t = 0; t < kMr * kNr; ++t) {
+            rngs.emplace_back(StreamSeed(seed, "lowp_gemm", static_cast<std::uint64_t>(ip * j_panels + jp),
+                                         static_cast<std::uint64_t>(t)));
+          }
+        }
+        ExactStep<P, kStochastic> step{&acc, rngs.data()};
+        MicroKernel<kRoundProd, P>(pk.a.data() + ip * pk.k * kPr, pk.b.data() + jp * pk.k * kNr, pk.k, chunk, prod,
+                                   step, tile);
+      },
+      c);
 }
 
 // Fast nearest accumulation; with kCheck, tiles that overflowed are recomputed exactly.
@@ -210,16 +215,19 @@ template <bool kCheck>
 void RunVeltkamp(const Packed& pk, Index chunk, const LowpGemmOptions& o, Matrix& c) {
   const VecRound<V> acc(internal::MakeRoundConstants(o.accum_format));
   const float max_finite = static_cast<float>(o.accum_format.MaxFinite());
-  RunTiles(pk, [&](Index ip, Index jp, float* tile) {
-    const float* ap = pk.a.data() + ip * pk.k * kPr;
-    const float* bp = pk.b.data() + jp * pk.k * kNr;
-    VeltkampStep<kCheck> step{internal::VeltkampRound<V>(o.accum_format.mantissa_bits)};
-    MicroKernel<false, FastPath::kMagic>(ap, bp, pk.k, chunk, acc, step, tile);
-    if (!step.InRange(max_finite)) {
-      ExactStep<FastPath::kMagic, false> exact{&acc, nullptr};
-      MicroKernel<false, FastPath::kMagic>(ap, bp, pk.k, chunk, acc, exact, tile);
-    }
-  }, c);
+  RunTiles(
+      pk,
+      [&](Index ip, Index jp, float* tile) {
+        const float* ap = pk.a.data() + ip * pk.k * kPr;
+        const float* bp = pk.b.data() + jp * pk.k * kNr;
+        VeltkampStep<kCheck> step{internal::VeltkampRound<V>(o.accum_format.mantissa_bits)};
+        MicroKernel<false, FastPath::kMagic>(ap, bp, pk.k, chunk, acc, step, tile);
+        if (!step.InRange(max_finite)) {
+          ExactStep<FastPath::kMagic, false> exact{&acc, nullptr};
+          MicroKernel<false, FastPath::kMagic>(ap, bp, pk.k, chunk, acc, exact, tile);
+        }
+      },
+      c);
 }
 
 // Largest |v| of a packed operand; +inf if any NaN/inf.
@@ -236,8 +244,8 @@ double MaxAbs(const std::vector<float>& v) {
 // partial sums are <= k max|a| max|b|, and each of the <= 2k + 2 roundings on a path grows a
 // magnitude by a factor <= 1 + 2^-p.
 bool OverflowImpossible(const Packed& pk, const LowpGemmOptions& o) {
-  const double growth = std::pow(1.0 + std::ldexp(1.0, -o.accum_format.Precision()),
-                                 2.0 * static_cast<double>(pk.k) + 2.0);
+  const double growth =
+      std::pow(1.0 + std::ldexp(1.0, -o.accum_format.Precision()), 2.0 * static_cast<double>(pk.k) + 2.0);
   const double bound = static_cast<double>(pk.k) * MaxAbs(pk.a) * MaxAbs(pk.b) * growth;
   return bound < o.accum_format.MaxFinite();
 }
@@ -248,8 +256,10 @@ void Dispatch(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
   const bool veltkamp = P == FastPath::kMagic && !sr && !rp && o.accum_format.subnormals &&
                         ProductsExact(o.a_format, o.b_format, o.accum_format);
   if (veltkamp) {
-    if (OverflowImpossible(pk, o)) RunVeltkamp<false>(pk, chunk, o, c);
-    else RunVeltkamp<true>(pk, chunk, o, c);
+    if (OverflowImpossible(pk, o))
+      RunVeltkamp<false>(pk, chunk, o, c);
+    else
+      RunVeltkamp<true>(pk, chunk, o, c);
   } else if (sr && rp) {
     RunExact<P, true, true>(pk, chunk, o, seed, c);
   } else if (sr) {
@@ -275,26 +285,23 @@ void LowpGemmOptions::Validate() const {
   for (const FloatFormat* f : {&a_format, &b_format, &product_format, &accum_format}) f->Validate();
   io::Require(chunk >= 0, "chunk", chunk, "must be >= 0 (0 = one chunk over the whole sum)");
   if (Fp32Accumulation()) {
-    io::Require(IsFp32(product_format) || ProductsExact(a_format, b_format, product_format),
-                "product_format", product_format.name,
-                "must be fp32 (or exact for the operands) with fp32 accumulation");
+    io::Require(IsFp32(product_format) || ProductsExact(a_format, b_format, product_format), "product_format",
+                product_format.name, "must be fp32 (or exact for the operands) with fp32 accumulation");
     return;
   }
-  io::Require(HasFastPath(accum_format) && accum_format.Precision() <= 11, "accum_format",
-              accum_format.name, "must be fp32 or a float32-emulable format with <= 10 mantissa bits");
+  io::Require(HasFastPath(accum_format) && accum_format.Precision() <= 11, "accum_format", accum_format.name,
+              "must be fp32 or a float32-emulable format with <= 10 mantissa bits");
   io::Require(product_format.Precision() <= accum_format.Precision() || IsFp32(product_format) ||
                   ProductsExact(a_format, b_format, accum_format),
               "product_format", product_format.name, "must not be more precise than accum_format");
   if (RoundProducts(*this)) {
-    io::Require(internal::MakeRoundConstants(product_format).path ==
-                    internal::MakeRoundConstants(accum_format).path,
-                "product_format", product_format.name,
-                "needs the same float32 fast-path kind as accum_format");
+    io::Require(internal::MakeRoundConstants(product_format).path == internal::MakeRoundConstants(accum_format).path,
+                "product_format", product_format.name, "needs the same float32 fast-path kind as accum_format");
   }
 }
 
-void LowpGemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose_b, Matrix& c,
-              const LowpGemmOptions& o, std::uint64_t seed) {
+void LowpGemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose_b, Matrix& c, const LowpGemmOptions& o,
+              std::uint64_t seed) {
   o.Validate();
   const Index m = transpose_a ? a.cols() : a.rows(), k = transpose_a ? a.rows() : a.cols();
   const Index kb = transpose_b ? b.cols() : b.rows(), n = transpose_b ? b.rows() : b.cols();

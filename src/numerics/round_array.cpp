@@ -43,8 +43,7 @@ RoundConstants MakeRoundConstants(const FloatFormat& f) {
 namespace {
 
 template <class V, FastPath P>
-void RoundRange(const RoundConstants& c, const float* in, float* out, Index n, Rounding rounding,
-                std::uint64_t seed) {
+void RoundRange(const RoundConstants& c, const float* in, float* out, Index n, Rounding rounding, std::uint64_t seed) {
   const VecRound<V> vr(c);
   Index i = 0;
   if (rounding == Rounding::kNearest) {
@@ -67,12 +66,9 @@ void RoundRange(const RoundConstants& c, const float* in, float* out, Index n, R
 }  // namespace
 }  // namespace internal
 
-bool HasFastPath(const FloatFormat& f) {
-  return internal::MakeRoundConstants(f).path != internal::FastPath::kNone;
-}
+bool HasFastPath(const FloatFormat& f) { return internal::MakeRoundConstants(f).path != internal::FastPath::kNone; }
 
-void RoundArray(const FloatFormat& f, const float* in, float* out, Index n, Rounding rounding,
-                std::uint64_t seed) {
+void RoundArray(const FloatFormat& f, const float* in, float* out, Index n, Rounding rounding, std::uint64_t seed) {
   using internal::FastPath;
   const internal::RoundConstants c = internal::MakeRoundConstants(f);
   switch (c.path) {
@@ -82,7 +78,8 @@ void RoundArray(const FloatFormat& f, const float* in, float* out, Index n, Roun
     case FastPath::kBits:
       internal::RoundRange<internal::NativeV, FastPath::kBits>(c, in, out, n, rounding, seed);
       return;
-    case FastPath::kNone: break;
+    case FastPath::kNone:
+      break;
   }
   Rng rng(seed);
   for (Index i = 0; i < n; ++i) out[i] = RoundToFormat(f, in[i], rounding, &rng);

@@ -38,9 +38,9 @@ struct RoundConstants {
   std::uint32_t emin_biased = 0;  // float32 exponent field of the format's smallest normal
   std::uint32_t emax_clamp = 0;   // float32 exponent field of 2^(emax + 1)
   float max_finite = 0.0f;
-  float overflow_value = 0.0f;    // ±inf / NaN / max finite (saturating), sign added later
+  float overflow_value = 0.0f;  // ±inf / NaN / max finite (saturating), sign added later
   float min_normal = 0.0f;
-  bool flush = false;             // no subnormals: results below min_normal -> 0
+  bool flush = false;  // no subnormals: results below min_normal -> 0
 };
 
 RoundConstants MakeRoundConstants(const FloatFormat& f);
@@ -127,8 +127,7 @@ struct VecRound {
 template <class V>
 struct VeltkampRound {
   typename V::F k;
-  explicit VeltkampRound(int mantissa_bits)
-      : k(V::Set(static_cast<float>((1u << (23 - mantissa_bits)) + 1u))) {}
+  explicit VeltkampRound(int mantissa_bits) : k(V::Set(static_cast<float>((1u << (23 - mantissa_bits)) + 1u))) {}
   typename V::F operator()(typename V::F x) const {
     typename V::F c = V::Mul(x, k);
     V::Opaque(c);  // forbid contracting c - x into fma(x, k, -x), which breaks the split

@@ -24,8 +24,16 @@ struct ScalarV {
   static void StoreI(std::uint32_t* p, I v) { *p = v; }
   static F Set(float v) { return v; }
   static I SetI(std::uint32_t v) { return v; }
-  static I AsI(F v) { I i; std::memcpy(&i, &v, 4); return i; }
-  static F AsF(I v) { F f; std::memcpy(&f, &v, 4); return f; }
+  static I AsI(F v) {
+    I i;
+    std::memcpy(&i, &v, 4);
+    return i;
+  }
+  static F AsF(I v) {
+    F f;
+    std::memcpy(&f, &v, 4);
+    return f;
+  }
   static F Add(F a, F b) { return a + b; }
   static F Sub(F a, F b) { return a - b; }
   static F Mul(F a, F b) { return a * b; }
@@ -34,7 +42,10 @@ struct ScalarV {
 #if defined(__x86_64__) && defined(__SSE__)
   static void Opaque(F& v) { asm("" : "+x"(v)); }
 #else
-  static void Opaque(F& v) { const volatile F copy = v; v = copy; }
+  static void Opaque(F& v) {
+    const volatile F copy = v;
+    v = copy;
+  }
 #endif
   static I MaxU(I a, I b) { return a > b ? a : b; }
   static I And(I a, I b) { return a & b; }
@@ -42,8 +53,14 @@ struct ScalarV {
   static I Or(I a, I b) { return a | b; }
   static I Xor(I a, I b) { return a ^ b; }
   static I AddI(I a, I b) { return a + b; }
-  template <int k> static I Shr(I a) { return a >> k; }
-  template <int k> static I Shl(I a) { return a << k; }
+  template <int k>
+  static I Shr(I a) {
+    return a >> k;
+  }
+  template <int k>
+  static I Shl(I a) {
+    return a << k;
+  }
   static I ShrV(I a, int k) { return k >= 32 ? 0u : a >> k; }
   static I MaxI(I a, I b) { return a > b ? a : b; }
   static I MinI(I a, I b) { return a < b ? a : b; }
@@ -80,8 +97,15 @@ struct Avx512V {
   static I Or(I a, I b) { return _mm512_or_si512(a, b); }
   static I Xor(I a, I b) { return _mm512_xor_si512(a, b); }
   static I AddI(I a, I b) { return _mm512_add_epi32(a, b); }
-  template <int k> static I Shr(I a) { return _mm512_srli_epi32(a, k); }
-  template <int k> static I Shl(I a) { return _mm512_slli_epi32(a, k); }
+  // Shift by an xmm count: GCC 12 warns falsely (-Wuninitialized) inside _mm512_s[lr]li_epi32.
+  template <int k>
+  static I Shr(I a) {
+    return _mm512_srl_epi32(a, _mm_cvtsi32_si128(k));
+  }
+  template <int k>
+  static I Shl(I a) {
+    return _mm512_sll_epi32(a, _mm_cvtsi32_si128(k));
+  }
   static I ShrV(I a, int k) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(k)); }
   static I MaxI(I a, I b) { return _mm512_max_epi32(a, b); }
   static I MinI(I a, I b) { return _mm512_min_epi32(a, b); }
@@ -123,8 +147,14 @@ struct Avx2V {
   static I Or(I a, I b) { return _mm256_or_si256(a, b); }
   static I Xor(I a, I b) { return _mm256_xor_si256(a, b); }
   static I AddI(I a, I b) { return _mm256_add_epi32(a, b); }
-  template <int k> static I Shr(I a) { return _mm256_srli_epi32(a, k); }
-  template <int k> static I Shl(I a) { return _mm256_slli_epi32(a, k); }
+  template <int k>
+  static I Shr(I a) {
+    return _mm256_srli_epi32(a, k);
+  }
+  template <int k>
+  static I Shl(I a) {
+    return _mm256_slli_epi32(a, k);
+  }
   static I ShrV(I a, int k) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(k)); }
   static I MaxI(I a, I b) { return _mm256_max_epi32(a, b); }
   static I MinI(I a, I b) { return _mm256_min_epi32(a, b); }

@@ -1,6 +1,8 @@
 // Bit-exact conversion tests: every value of each 8/16-bit format, midpoints between
 // neighbours and their float/double neighbours, specials, against an independent reference;
 // IEEE half against the F16C hardware; the vector RoundArray against the scalar path.
+#include "pcmsim/numerics/convert.hpp"
+
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -11,7 +13,6 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/random.hpp"
-#include "pcmsim/numerics/convert.hpp"
 #include "pcmsim/numerics/round_array.hpp"
 #include "reference_format.hpp"
 
@@ -29,13 +30,13 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Inputs: every grid value, midpoints and their nearest doubles and floats, both signs.
 std::vector<double> ProbeInputs(const ReferenceFormat& ref) {
-  std::vector<double> xs = {0.0, -0.0, kInf, -kInf, std::numeric_limits<double>::quiet_NaN(),
+  std::vector<double> xs = {0.0,   -0.0,   kInf,   -kInf, std::numeric_limits<double>::quiet_NaN(),
                             1e300, -1e300, 5e-324, 1e-45};
   const auto& e = ref.Entries();
   for (std::size_t i = 0; i + 1 < e.size(); ++i) {
     const double lo = e[i].value, hi = e[i + 1].value, mid = (lo + hi) / 2;
-    for (double v : {lo, mid, std::nextafter(mid, -kInf), std::nextafter(mid, kInf),
-                     std::nextafter(lo, kInf), (lo + 3 * hi) / 4}) {
+    for (double v : {lo, mid, std::nextafter(mid, -kInf), std::nextafter(mid, kInf), std::nextafter(lo, kInf),
+                     (lo + 3 * hi) / 4}) {
       xs.push_back(v);
       xs.push_back(-v);
       const float fv = static_cast<float>(v);
@@ -93,8 +94,8 @@ void CheckFormat(const FloatFormat& f) {
   int vec_failures = 0;
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (!SameDouble(out[i], floats_expected[i]) && ++vec_failures < 10) {
-      ADD_FAILURE() << "RoundArray x=" << std::hexfloat << floats_in[i] << " got " << out[i]
-                    << " want " << floats_expected[i];
+      ADD_FAILURE() << "RoundArray x=" << std::hexfloat << floats_in[i] << " got " << out[i] << " want "
+                    << floats_expected[i];
     }
   }
   EXPECT_EQ(vec_failures, 0);
@@ -155,8 +156,8 @@ TEST_P(AllValues, MatchReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Presets, AllValues,
-                         ::testing::Values("fp16", "bf16", "fp16_169", "fp8_152", "e5m2", "e4m3",
-                                           "hfp8", "hfp8:bias=11", "e4m3:bias=3"));
+                         ::testing::Values("fp16", "bf16", "fp16_169", "fp8_152", "e5m2", "e4m3", "hfp8",
+                                           "hfp8:bias=11", "e4m3:bias=3"));
 
 TEST(Convert, NoSubnormalsFlushToZero) {
   FloatFormat f = FormatByName("e5m2");
@@ -170,8 +171,8 @@ std::uint16_t HardwareHalf(float x) { return static_cast<std::uint16_t>(_cvtss_s
 TEST(Convert, Fp16MatchesF16cHardware) {
   const FloatFormat f = FormatByName("fp16");
   Rng rng(20261123);
-  std::vector<float> xs = {0.0f, -0.0f, 65504.0f, 65519.996f, 65520.0f, 5.96e-8f, 2.98e-8f,
-                           2.9802322e-8f, 1e-45f, std::numeric_limits<float>::infinity()};
+  std::vector<float> xs = {0.0f,     -0.0f,    65504.0f,      65519.996f, 65520.0f,
+                           5.96e-8f, 2.98e-8f, 2.9802322e-8f, 1e-45f,     std::numeric_limits<float>::infinity()};
   for (int i = 0; i < 2'000'000; ++i) {
     const auto bits = static_cast<std::uint32_t>(rng() >> 32);
     float x;

@@ -36,8 +36,8 @@ class ReferenceFormat {
       const std::uint64_t e = code >> m, fr = code & all;
       if (f.specials == Specials::kIeee && e == top) continue;
       if (f.specials == Specials::kOcpE4M3 && e == top && fr == all) continue;
-      const double v = e == 0 ? std::ldexp(double(fr), 1 - f.bias - m)
-                              : std::ldexp(double((1ull << m) + fr), int(e) - f.bias - m);
+      const double v =
+          e == 0 ? std::ldexp(double(fr), 1 - f.bias - m) : std::ldexp(double((1ull << m) + fr), int(e) - f.bias - m);
       entries_.push_back({v, code, (fr & 1) == 0, false});
     }
     std::sort(entries_.begin(), entries_.end(), [](auto& a, auto& b) { return a.value < b.value; });
@@ -50,7 +50,8 @@ class ReferenceFormat {
     }
     entries_.push_back({std::ldexp(1.0, emax + 1), 0, true, true});
     max_code_ = 0;
-    for (auto& e : entries_) if (e.value == max_) max_code_ = e.code;
+    for (auto& e : entries_)
+      if (e.value == max_) max_code_ = e.code;
   }
 
   const std::vector<RefEntry>& Entries() const { return entries_; }
@@ -68,9 +69,12 @@ class ReferenceFormat {
       const RefEntry& lo = *(it - 1);
       const RefEntry& hi = *it;
       const double two_a = 2 * a, sum = lo.value + hi.value;  // both exact
-      if (lo.value == a || two_a < sum) pick = &lo;
-      else if (two_a > sum) pick = &hi;
-      else pick = lo.even ? &lo : &hi;
+      if (lo.value == a || two_a < sum)
+        pick = &lo;
+      else if (two_a > sum)
+        pick = &hi;
+      else
+        pick = lo.even ? &lo : &hi;
     }
     if (pick == nullptr || pick->phantom) {
       if (f_.saturate) return {RefResult::kValue, neg ? -max_ : max_, sign | max_code_};

@@ -48,9 +48,10 @@ void CheckStatistics(const FloatFormat& f, double x, const std::vector<double>& 
   EXPECT_NEAR(sum / n, x, 5 * sigma * std::fabs(upper - lower)) << f.name << " x=" << x;
 }
 
-const Case kCases[] = {{"e4m3", 1.3},          {"e4m3", -0.01},   {"e4m3", 0.0041},  // subnormal
-                       {"e5m2", 3.0e-6},       {"fp16_169", 1000.3}, {"fp16_169", -1.0e-10},
-                       {"fp16", 2049.5},       {"bf16", 1.00390625 + 0.001}, {"hfp8", 7.77}};
+const Case kCases[] = {
+    {"e4m3", 1.3},    {"e4m3", -0.01},      {"e4m3", 0.0041},  // subnormal
+    {"e5m2", 3.0e-6}, {"fp16_169", 1000.3}, {"fp16_169", -1.0e-10}, {"fp16", 2049.5}, {"bf16", 1.00390625 + 0.001},
+    {"hfp8", 7.77}};
 
 TEST(Stochastic, ScalarUpProbabilityAndMean) {
   for (const Case& c : kCases) {

@@ -14,8 +14,7 @@ namespace pcmsim::numerics {
 // half the smallest subnormal -> ±0; NaN -> the format's quiet NaN with x's sign.
 // kStochastic needs rng (one Uniform() draw per finite nonzero x). Throws pcmsim::Error when
 // f has no code for the result (NaN or non-saturated overflow with Specials::kNone).
-std::uint64_t Encode(const FloatFormat& f, double x, Rounding rounding = Rounding::kNearest,
-                     Rng* rng = nullptr);
+std::uint64_t Encode(const FloatFormat& f, double x, Rounding rounding = Rounding::kNearest, Rng* rng = nullptr);
 
 // The value of a bit pattern (NaN/±inf for special codes). Bits above Bits() must be 0.
 double Decode(const FloatFormat& f, std::uint64_t bits);
@@ -23,10 +22,8 @@ double Decode(const FloatFormat& f, std::uint64_t bits);
 // x rounded into f, as a value. Same rules as Encode; where f has no code (kNone) a NaN
 // input stays NaN and a non-saturated overflow returns ±inf as an out-of-range marker.
 // Stochastic rounding rounds up with probability (|x| - lower) / gap, exact to 2^-53.
-double RoundToFormat(const FloatFormat& f, double x, Rounding rounding = Rounding::kNearest,
-                     Rng* rng = nullptr);
+double RoundToFormat(const FloatFormat& f, double x, Rounding rounding = Rounding::kNearest, Rng* rng = nullptr);
 // Float input: identical to the double version on the exactly widened input.
-float RoundToFormat(const FloatFormat& f, float x, Rounding rounding = Rounding::kNearest,
-                    Rng* rng = nullptr);
+float RoundToFormat(const FloatFormat& f, float x, Rounding rounding = Rounding::kNearest, Rng* rng = nullptr);
 
 }  // namespace pcmsim::numerics

@@ -29,11 +29,11 @@ Rounding RoundingFromString(std::string_view name);  // "nearest" | "stochastic"
 // (-1)^s * 2^(1 - bias) * 0.f for E = 0 (subnormal, or flushed to 0 without subnormals).
 // Conversions round first and judge overflow on the rounded value (OCP OFP8 v1.0 rule).
 struct FloatFormat {
-  std::string name = "fp32";   // preset name, written to results
-  int exponent_bits = 8;       // E field width, [2, 11]
-  int mantissa_bits = 23;      // stored fraction bits f, [0, 52]; precision p = f + 1
-  int bias = 127;              // exponent bias, any integer with a sane range (see Validate)
-  bool subnormals = true;      // false: results below the smallest normal flush to ±0
+  std::string name = "fp32";            // preset name, written to results
+  int exponent_bits = 8;                // E field width, [2, 11]
+  int mantissa_bits = 23;               // stored fraction bits f, [0, 52]; precision p = f + 1
+  int bias = 127;                       // exponent bias, any integer with a sane range (see Validate)
+  bool subnormals = true;               // false: results below the smallest normal flush to ±0
   Specials specials = Specials::kIeee;  // use of the top exponent code
   // Overflow policy (OCP): true -> ±max finite; false -> ±inf (kIeee), NaN (kOcpE4M3), and
   // for kNone (no code for it) the value API returns ±inf as an out-of-range marker while

@@ -16,14 +16,16 @@ namespace pcmsim::numerics {
 //   C(i,j)      = R(...R(R(s_0) + s_1)...)          over the chunks,
 // where R rounds to accum_format with accum_rounding. CL = 1 is naive accumulation.
 // accum_format fp32 means plain float32 accumulation (Eigen, order unspecified, CL unused).
+// Products exact in float32 (operand precisions summing to <= 24, e.g. any FP8 pair) are
+// exact; otherwise, with product_format fp32, a b + s is fused (one float32 rounding) before R.
 struct LowpGemmOptions {
-  FloatFormat a_format;        // left operand format (default fp32 = no rounding)
-  FloatFormat b_format;        // right operand format (default fp32)
-  FloatFormat product_format;  // format each product is rounded to; precision must not exceed
-                               // accum_format's (default fp32: products kept as float32)
-  FloatFormat accum_format;    // accumulator format; fp32 or a format with a fast path and
-                               // precision <= 11 bits (double rounding innocuous, see .cpp)
-  Index chunk = 64;            // CL, products per chunk, >= 0; 0 = one chunk over all k
+  FloatFormat a_format;                          // left operand format (default fp32 = no rounding)
+  FloatFormat b_format;                          // right operand format (default fp32)
+  FloatFormat product_format;                    // format each product is rounded to; precision must not exceed
+                                                 // accum_format's (default fp32: products kept as float32)
+  FloatFormat accum_format;                      // accumulator format; fp32 or a format with a fast path and
+                                                 // precision <= 11 bits (double rounding innocuous, see .cpp)
+  Index chunk = 64;                              // CL, products per chunk, >= 0; 0 = one chunk over all k
   Rounding accum_rounding = Rounding::kNearest;  // rounding of every accumulation step
 
   // Throws ConfigError naming the field, value and broken constraint.

@@ -1,0 +1,193 @@
+// Fp8Backend: the three GEMMs through numerics::LowpGemm and the master-format SGD update
+// with stochastic rounding (exact scalar conversion of each element's double result).
+#include "pcmsim/nn/fp8_backend.hpp"
+
+#include <cmath>
+
+#include "pcmsim/core/error.hpp"
+#include "pcmsim/core/parallel.hpp"
+#include "pcmsim/core/random.hpp"
+#include "pcmsim/nn/fp32_backend.hpp"
+#include "pcmsim/numerics/convert.hpp"
+#include "pcmsim/numerics/round_array.hpp"
+
+namespace pcmsim::nn {
+namespace {
+
+using numerics::FloatFormat;
+using numerics::FormatByName;
+using numerics::Rounding;
+
+FloatFormat FormatField(const std::string& field, const std::string& spec) {
+  try {
+    return FormatByName(spec);
+  } catch (const ConfigError& e) {
+    throw ConfigError(StrCat(field, " = ", spec, ": ", e.what()));
+  }
+}
+
+bool IsFp32(const FloatFormat& f) {
+  return f.exponent_bits == 8 && f.mantissa_bits == 23 && f.bias == 127 && !f.saturate;
+}
+
+numerics::LowpGemmOptions GemmOptions(const FloatFormat& a, const FloatFormat& b, const Fp8Options& o) {
+  numerics::LowpGemmOptions g;
+  g.a_format = a;
+  g.b_format = b;
+  g.accum_format = FormatField("accum_format", o.accum_format);
+  g.product_format = IsFp32(g.accum_format) ? FormatByName("fp32") : g.accum_format;
+  g.chunk = o.chunk;
+  g.accum_rounding = o.accum_rounding;
+  return g;
+}
+
+struct Formats {
+  FloatFormat data, error;
+};
+
+Formats ResolveFormats(const Fp8Options& o, bool edge_layer) {
+  Formats f;
+  f.data = edge_layer && !o.edge_data_format.empty() ? FormatField("edge_data_format", o.edge_data_format)
+                                                     : FormatField("data_format", o.data_format);
+  f.error = o.error_format.empty() ? f.data : FormatField("error_format", o.error_format);
+  return f;
+}
+
+}  // namespace
+
+void Fp8Options::Validate() const {
+  for (bool edge : {false, true}) {
+    const Formats f = ResolveFormats(*this, edge);
+    for (const auto& g : {GemmOptions(f.data, f.data, *this), GemmOptions(f.data, f.error, *this),
+                          GemmOptions(f.error, f.data, *this)}) {
+      g.Validate();
+    }
+  }
+  io::Require(chunk >= 0, "chunk", chunk, "must be >= 0 (0 = one chunk over the whole sum)");
+  const FloatFormat master = FormatField("master_format", master_format);
+  io::Require(master.FitsFloat32(), "master_format", master_format, "must be representable in float32");
+  io::Require(std::isfinite(loss_scale) && loss_scale > 0.0f, "loss_scale", loss_scale, "must be finite and > 0");
+}
+
+Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix) {
+  const auto key = [&](const char* name) { return StrCat(prefix, ".", name); };
+  const std::vector<std::pair<std::string_view, Rounding>> roundings = {{"nearest", Rounding::kNearest},
+                                                                        {"stochastic", Rounding::kStochastic}};
+  Fp8Options o;
+  o.data_format = cfg.GetString(key("data_format"), o.data_format);
+  o.error_format = cfg.GetString(key("error_format"), o.error_format);
+  o.edge_data_format = cfg.GetString(key("edge_data_format"), o.edge_data_format);
+  o.accum_format = cfg.GetString(key("accum_format"), o.accum_format);
+  o.chunk = static_cast<Index>(cfg.GetInt(key("chunk"), o.chunk));
+  o.accum_rounding = cfg.GetEnum(key("accum_rounding"), o.accum_rounding, roundings);
+  o.master_format = cfg.GetString(key("master_format"), o.master_format);
+  o.update_rounding = cfg.GetEnum(key("update_rounding"), o.update_rounding, roundings);
+  o.loss_scale = static_cast<float>(cfg.GetDouble(key("loss_scale"), o.loss_scale));
+  try {
+    o.Validate();
+  } catch (const ConfigError& e) {
+    cfg.Fail(prefix, e.what());
+  }
+  return o;
+}
+
+Fp8Backend::Fp8Backend(Index inputs, Index outputs, const Fp8Options& options, std::uint64_t seed, bool edge_layer)
+    : options_(options), seed_(seed) {
+  options_.Validate();
+  const Formats f = ResolveFormats(options_, edge_layer);
+  forward_ = GemmOptions(f.data, f.data, options_);    // Y = W X
+  backward_ = GemmOptions(f.data, f.error, options_);  // dX = W^T dY
+  gradient_ = GemmOptions(f.error, f.data, options_);  // dW = dY X^T
+  master_format_ = FormatByName(options_.master_format);
+  master_ = Matrix::Zero(outputs, inputs);
+  velocity_ = Matrix::Zero(outputs, inputs);
+}
+
+void Fp8Backend::CountGemm(double m, double k, double n, double& macs, const FloatFormat& a, const FloatFormat& b) {
+  macs += m * k * n;
+  const double chunks = options_.chunk == 0 ? 1.0 : std::ceil(k / static_cast<double>(options_.chunk));
+  counts_.chunk_adds += m * n * chunks;
+  counts_.operand_bytes += (m * k * a.Bits() + k * n * b.Bits()) / 8.0;
+  counts_.result_bytes += m * n * forward_.accum_format.Bits() / 8.0;
+}
+
+void Fp8Backend::Forward(const Matrix& x, Matrix& y, Pass /*pass*/) {
+  if (x.rows() != master_.cols()) {
+    throw DimensionError(StrCat("fp8 layer expects ", master_.cols(), " inputs, got ", x.rows()));
+  }
+  numerics::LowpGemm(master_, false, x, false, y, forward_, StreamSeed(seed_, "fp8_forward", gemm_calls_++));
+  CountGemm(static_cast<double>(master_.rows()), static_cast<double>(master_.cols()), static_cast<double>(x.cols()),
+            counts_.forward_macs, forward_.a_format, forward_.b_format);
+}
+
+void Fp8Backend::Backward(const Matrix& dy, Matrix& dx) {
+  if (dy.rows() != master_.rows()) {
+    throw DimensionError(StrCat("fp8 layer expects ", master_.rows(), " output errors, got ", dy.rows()));
+  }
+  numerics::LowpGemm(master_, true, dy, false, dx, backward_, StreamSeed(seed_, "fp8_backward", gemm_calls_++));
+  CountGemm(static_cast<double>(master_.cols()), static_cast<double>(master_.rows()), static_cast<double>(dy.cols()),
+            counts_.backward_macs, backward_.a_format, backward_.b_format);
+}
+
+void Fp8Backend::Update(const Matrix& x, const Matrix& dy, const SgdStep& step) {
+  numerics::LowpGemm(dy, false, x, true, grad_, gradient_,
+                     StreamSeed(seed_, "fp8_gradient", static_cast<std::uint64_t>(step.step)));
+  CountGemm(static_cast<double>(dy.rows()), static_cast<double>(x.cols()), static_cast<double>(x.rows()),
+            counts_.gradient_macs, gradient_.a_format, gradient_.b_format);
+  ApplyUpdate(step);
+}
+
+void Fp8Backend::ApplyUpdate(const SgdStep& step) {
+  const double n = static_cast<double>(master_.size());
+  counts_.update_elements += n;
+  counts_.master_bytes += n * master_format_.Bits() / 8.0 * (step.momentum > 0.0f ? 4.0 : 2.0);
+  if (options_.loss_scale != 1.0f) grad_ /= options_.loss_scale;
+  if (IsFp32(master_format_) && options_.update_rounding == Rounding::kNearest) {
+    SgdMomentumStep(step, grad_, master_, velocity_);  // identical to the FP32 backend
+    return;
+  }
+  // v <- R(mu v + g + wd w); w <- R(w - lr v), each expression evaluated in double and
+  // rounded once into the master format (stochastic: one stream per step and column block).
+  const double mu = step.momentum, wd = step.weight_decay, lr = step.lr;
+  const bool momentum = step.momentum > 0.0f;
+  const FloatFormat& f = master_format_;
+  const Rounding r = options_.update_rounding;
+  ParallelFor(master_.cols(), 16, [&](Index c0, Index c1) {
+    Rng rng(StreamSeed(seed_, "fp8_update", static_cast<std::uint64_t>(step.step), static_cast<std::uint64_t>(c0)));
+    for (Index c = c0; c < c1; ++c) {
+      for (Index i = 0; i < master_.rows(); ++i) {
+        const double w = master_(i, c);
+        double v = static_cast<double>(grad_(i, c)) + wd * w;
+        if (momentum) {
+          v = numerics::RoundToFormat(f, mu * velocity_(i, c) + v, r, &rng);
+          velocity_(i, c) = static_cast<float>(v);
+        }
+        master_(i, c) = static_cast<float>(numerics::RoundToFormat(f, w - lr * v, r, &rng));
+      }
+    }
+  });
+}
+
+void Fp8Backend::SetWeights(const Matrix& w) {
+  if (w.rows() != master_.rows() || w.cols() != master_.cols()) {
+    throw DimensionError(
+        StrCat("weights are ", w.rows(), "x", w.cols(), ", layer is ", master_.rows(), "x", master_.cols()));
+  }
+  master_ = w;
+  numerics::RoundMatrix(master_format_, master_);
+}
+
+void Fp8Backend::SaveState(StateMap& state) const {
+  state["velocity"] = velocity_.cast<double>();
+  // Position of the accumulation random streams, so a resumed run continues them exactly.
+  state["gemm_calls"] = MatrixD::Constant(1, 1, static_cast<double>(gemm_calls_));
+}
+
+void Fp8Backend::LoadState(const StateMap& state) {
+  if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
+  if (auto it = state.find("gemm_calls"); it != state.end() && it->second.size() == 1) {
+    gemm_calls_ = static_cast<std::uint64_t>(it->second(0, 0));
+  }
+}
+
+}  // namespace pcmsim::nn

@@ -1,0 +1,200 @@
+// Fp8Backend: ideal-limit equivalence with FP32 (formats fp32, CL = inf), gradients vs the
+// FP32 gradient, unbiased stochastic update below one ulp, options parsing and counts.
+#include "pcmsim/nn/fp8_backend.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "pcmsim/core/error.hpp"
+#include "pcmsim/core/parallel.hpp"
+#include "pcmsim/core/random.hpp"
+#include "pcmsim/io/config.hpp"
+#include "pcmsim/nn/fp32_backend.hpp"
+#include "pcmsim/numerics/convert.hpp"
+
+namespace pcmsim::nn {
+namespace {
+
+Matrix RandomMatrix(Index r, Index c, std::uint64_t seed, float scale = 1.0f) {
+  Rng rng(seed);
+  Matrix m(r, c);
+  for (Index i = 0; i < m.size(); ++i) m.data()[i] = scale * static_cast<float>(rng.Uniform() * 2 - 1);
+  return m;
+}
+
+Fp8Options AllFp32() {
+  Fp8Options o;
+  o.data_format = o.accum_format = o.master_format = "fp32";
+  o.chunk = 0;
+  o.update_rounding = numerics::Rounding::kNearest;
+  return o;
+}
+
+TEST(Fp8Backend, Fp32FormatsEqualFp32Backend) {
+  const Matrix w = RandomMatrix(12, 20, 1), x = RandomMatrix(20, 7, 2), dy = RandomMatrix(12, 7, 3);
+  Fp8Backend fp8(20, 12, AllFp32(), 5);
+  Fp32Backend ref(20, 12);
+  fp8.SetWeights(w);
+  ref.SetWeights(w);
+  Matrix y8, yr, dx8, dxr;
+  fp8.Forward(x, y8, Pass::kTrain);
+  ref.Forward(x, yr, Pass::kTrain);
+  EXPECT_EQ(y8, yr);
+  fp8.Backward(dy, dx8);
+  ref.Backward(dy, dxr);
+  EXPECT_EQ(dx8, dxr);
+  SgdStep step;
+  step.lr = 0.1f;
+  step.momentum = 0.9f;
+  step.weight_decay = 1e-3f;
+  for (int s = 0; s < 3; ++s) {
+    step.step = s;
+    fp8.Update(x, dy, step);
+    ref.Update(x, dy, step);
+  }
+  EXPECT_EQ(fp8.Weights(), ref.Weights());
+}
+
+TEST(Fp8Backend, Fp8GradientCloseToFp32Gradient) {
+  // lr = 1, fp32 master, nearest: W_before - W_after is the FP8 gradient dY X^T.
+  Fp8Options o;
+  o.master_format = "fp32";
+  o.update_rounding = numerics::Rounding::kNearest;
+  const Matrix w = RandomMatrix(16, 40, 4), x = RandomMatrix(40, 32, 5), dy = RandomMatrix(16, 32, 6, 0.01f);
+  Fp8Backend b(40, 16, o, 7);
+  b.SetWeights(w);
+  SgdStep step;
+  step.lr = 1.0f;
+  b.Update(x, dy, step);
+  const Matrix g8 = w - b.Weights();
+  const Matrix g32 = dy * x.transpose();
+  // fp8 (1,5,2) relative rounding error <= 2^-3 per operand (rms ~ 2^-3 / sqrt(3) = 0.07 per
+  // operand, ~0.1 per product); over 32-term sums of mixed signs the Frobenius relative error
+  // stays near 0.1: bound 0.25. A wrong transpose or dropped term would give ~1.
+  const double rel = (g8 - g32).norm() / g32.norm();
+  EXPECT_LT(rel, 0.25) << rel;
+  EXPECT_GT(rel, 0.0);  // it is really quantised
+  // And it is exactly the low-precision GEMM of the quantised operands.
+  numerics::LowpGemmOptions go;
+  go.a_format = go.b_format = numerics::FormatByName("fp8_152");
+  go.accum_format = go.product_format = numerics::FormatByName("fp16_169");
+  go.chunk = 64;
+  Matrix want;
+  numerics::LowpGemm(dy, false, x, true, want, go);
+  EXPECT_EQ((w - want).eval(), b.Weights());
+}
+
+TEST(Fp8Backend, ForwardMatchesLowpGemmAndIsThreadInvariant) {
+  const Matrix w = RandomMatrix(33, 70, 8, 0.2f), x = RandomMatrix(70, 9, 9);
+  Fp8Backend b(70, 33, Fp8Options{}, 3);
+  b.SetWeights(w);
+  const int saved = NumThreads();
+  Matrix y1, y2;
+  SetNumThreads(1);
+  b.Forward(x, y1, Pass::kEval);
+  SetNumThreads(2);
+  b.Forward(x, y2, Pass::kEval);
+  SetNumThreads(saved);
+  EXPECT_EQ(y1, y2);
+  const double rel = (y1 - b.Weights() * x).norm() / (b.Weights() * x).norm();
+  EXPECT_LT(rel, 0.25);
+}
+
+TEST(Fp8Backend, StochasticUpdateIsUnbiasedBelowOneUlp) {
+  // All weights 1.0 (ulp 2^-9 in (1,6,9) above 1, 2^-10 below); an update of
+  // -(5/16) 2^-10 moves w down one step with probability 5/16. Nearest never moves it.
+  constexpr Index kOut = 100, kIn = 200;
+  const double ulp_below = std::ldexp(1.0, -10), p = 0.3125, d = p * ulp_below;
+  const Matrix x = Matrix::Ones(kIn, 1);  // dW = dy x^T = d
+  const Matrix dy = Matrix::Constant(kOut, 1, static_cast<float>(d));
+  for (auto rounding : {numerics::Rounding::kStochastic, numerics::Rounding::kNearest}) {
+    Fp8Options o;
+    o.data_format = "fp16_169";  // d and 1 exact in the GEMM operands
+    o.update_rounding = rounding;
+    Fp8Backend b(kIn, kOut, o, 11);
+    b.SetWeights(Matrix::Constant(kOut, kIn, 1.0f));
+    SgdStep step;
+    step.lr = 1.0f;
+    b.Update(x, dy, step);
+    const Matrix w = b.Weights();
+    const double moved = (w.array() < 1.0f).cast<double>().sum() / static_cast<double>(w.size());
+    EXPECT_TRUE(((w.array() == 1.0f) || (w.array() == static_cast<float>(1.0 - ulp_below))).all());
+    if (rounding == numerics::Rounding::kStochastic) {
+      const double sigma = std::sqrt(p * (1 - p) / static_cast<double>(w.size()));
+      EXPECT_NEAR(moved, p, 5 * sigma);  // unbiased: E[w] = 1 - d
+    } else {
+      EXPECT_EQ(moved, 0.0);  // swamped
+    }
+  }
+}
+
+TEST(Fp8Backend, ParseOptionsAndErrors) {
+  auto cfg = io::ConfigReader::FromString(
+      "[fp8]\ndata_format = \"e4m3\"\nerror_format = \"e5m2\"\nchunk = 32\nupdate_rounding = \"nearest\"\n"
+      "accum_format = \"fp16\"\nloss_scale = 1000\n",
+      "test.toml");
+  const Fp8Options o = ParseFp8Options(cfg, "fp8");
+  EXPECT_EQ(o.data_format, "e4m3");
+  EXPECT_EQ(o.error_format, "e5m2");
+  EXPECT_EQ(o.chunk, 32);
+  EXPECT_EQ(o.update_rounding, numerics::Rounding::kNearest);
+  EXPECT_EQ(o.loss_scale, 1000.0f);
+  EXPECT_NO_THROW(cfg.CheckAllConsumed());
+  auto bad = io::ConfigReader::FromString("[fp8]\ndata_format = \"fp7\"\n", "bad.toml");
+  try {
+    ParseFp8Options(bad, "fp8");
+    FAIL() << "no throw";
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("bad.toml"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("data_format"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("fp8_152"), std::string::npos) << msg;  // lists valid names
+  }
+  Fp8Options neg;
+  neg.chunk = -1;
+  EXPECT_THROW(neg.Validate(), ConfigError);
+  Fp8Options wide;
+  wide.accum_format = "bf16:bias=100";
+  EXPECT_THROW(wide.Validate(), ConfigError);
+}
+
+TEST(Fp8Backend, SaveLoadStateResumesStochasticStreams) {
+  Fp8Options o;
+  o.accum_rounding = numerics::Rounding::kStochastic;
+  const Matrix w = RandomMatrix(8, 30, 1), x = RandomMatrix(30, 5, 2);
+  Fp8Backend a(30, 8, o, 4), b(30, 8, o, 4);
+  a.SetWeights(w);
+  b.SetWeights(w);
+  Matrix ya, yb;
+  a.Forward(x, ya, Pass::kTrain);  // advances a's streams
+  StateMap state;
+  a.SaveState(state);
+  b.LoadState(state);
+  a.Forward(x, ya, Pass::kTrain);
+  b.Forward(x, yb, Pass::kTrain);
+  EXPECT_EQ(ya, yb);
+}
+
+TEST(Fp8Backend, CountsMacsAndBytes) {
+  Fp8Backend b(10, 4, Fp8Options{}, 1);
+  b.SetWeights(RandomMatrix(4, 10, 1));
+  Matrix x = RandomMatrix(10, 3, 2), y, dx, dy = RandomMatrix(4, 3, 3);
+  b.Forward(x, y, Pass::kTrain);
+  b.Backward(dy, dx);
+  SgdStep step;
+  step.lr = 0.01f;
+  b.Update(x, dy, step);
+  const Fp8Counts c = b.Counts();
+  EXPECT_EQ(c.forward_macs, 4 * 10 * 3);
+  EXPECT_EQ(c.backward_macs, 4 * 10 * 3);
+  EXPECT_EQ(c.gradient_macs, 4 * 10 * 3);
+  EXPECT_EQ(c.update_elements, 40);
+  // 8-bit operands: forward W (40) + X (30), backward W (40) + dY (12), gradient dY (12) + X (30).
+  EXPECT_EQ(c.operand_bytes, 70 + 52 + 42);
+  EXPECT_EQ(c.result_bytes, 2 * (12 + 30 + 40));  // 16-bit results: Y, dX, dW
+  EXPECT_EQ(c.master_bytes, 40 * 2 * 2);          // 16-bit master read + write, no momentum
+}
+
+}  // namespace
+}  // namespace pcmsim::nn

@@ -8,5 +8,7 @@ namespace pcmsim::cli {
 
 void RegisterRun(CLI::App& app);
 void RegisterReport(CLI::App& app);
+void RegisterCompare(CLI::App& app);
+void RegisterEnergy(CLI::App& app);
 
 }  // namespace pcmsim::cli

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
                                         pcmsim::build_info::kGitCommit + ")");
   pcmsim::cli::RegisterRun(app);
   pcmsim::cli::RegisterReport(app);
+  pcmsim::cli::RegisterCompare(app);
+  pcmsim::cli::RegisterEnergy(app);
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {

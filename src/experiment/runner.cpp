@@ -5,6 +5,7 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
+#include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 
 namespace pcmsim::experiment {
@@ -54,6 +55,16 @@ void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Mlp& ml
   out.Commit();
 }
 
+// Every layer backend's event counts, keyed "layer_<i>" like /model.
+energy::EventCounts CollectEvents(const nn::Mlp& mlp) {
+  energy::EventCounts counts;
+  for (Index i = 0; i < mlp.NumLayers(); ++i) {
+    counts.layer = StrCat("layer_", i);
+    mlp.layer(i).backend->AddEvents(counts);
+  }
+  return counts;
+}
+
 void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, const RunSummary& s,
                  const std::string& start, const io::Dataset& train) {
   io::H5Writer out(o.output);
@@ -73,6 +84,7 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, c
   out.WriteAttr("/summary", "dataset", s.dataset);
   out.WriteAttr("/summary", "train_samples", static_cast<std::int64_t>(train.Samples()));
   out.WriteAttr("/summary", "experiment", e.name);
+  energy::WriteEnergy(out, energy::MakeReport(CollectEvents(mlp), energy::DefaultEnergyTable()));
   out.Commit();
 }
 

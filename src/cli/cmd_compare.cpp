@@ -20,7 +20,7 @@ struct CompareArgs {
 
 // The numbers and strings compare shows for one result file.
 struct RunRow {
-  std::string file, experiment, backend, dominant;
+  std::string file, experiment, backend, dominant, dominant_train;
   double accuracy = 0, inference_J = 0, train_step_J = 0, tops_inference = 0, tops_train = 0;
   std::vector<std::string> assumptions;
 };
@@ -39,6 +39,7 @@ RunRow ReadRow(const std::string& file) {
   r.experiment = str("experiment");
   r.backend = str("backend");
   r.dominant = str("energy_dominant_component");
+  r.dominant_train = str("energy_dominant_component_train");
   r.accuracy = num("test_accuracy");
   r.inference_J = num("energy_per_inference_J");
   r.train_step_J = num("energy_per_train_step_J");
@@ -67,6 +68,7 @@ void Compare(const CompareArgs& a) {
                            {"energy_per_train_step_J", JsonNum(r.train_step_J)},
                            {"tops_per_w_inference", JsonNum(r.tops_inference)},
                            {"tops_per_w_train", JsonNum(r.tops_train)}, {"dominant_component", r.dominant},
+                           {"dominant_component_train", r.dominant_train},
                            {"assumptions", r.assumptions}});
     }
     j["same_assumptions"] = same;
@@ -76,10 +78,10 @@ void Compare(const CompareArgs& a) {
   TextTable t;
   t.title = "runs";
   t.header = {"file", "experiment", "backend", "test acc %", "J/inference", "J/train step", "TOPS/W inf",
-              "TOPS/W train", "dominant (inference)"};
+              "TOPS/W train", "dominant (inference)", "dominant (train step)"};
   for (const auto& r : rows) {
     t.rows.push_back({r.file, r.experiment, r.backend, Num(100 * r.accuracy), Num(r.inference_J),
-                      Num(r.train_step_J), Num(r.tops_inference), Num(r.tops_train), r.dominant});
+                      Num(r.train_step_J), Num(r.tops_inference), Num(r.tops_train), r.dominant, r.dominant_train});
   }
   std::cout << t.Render(f);
   if (same) {

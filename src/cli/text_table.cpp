@@ -38,14 +38,15 @@ std::string TextTable::Render(TableFormat f) const {
   if (f == TableFormat::kJson) return out;
   if (f == TableFormat::kCsv) {
     if (!title.empty()) out += "# " + title + "\n";
-    for (const auto* row : [&] {
-           std::vector<const std::vector<std::string>*> all{&header};
-           for (const auto& r : rows) all.push_back(&r);
-           return all;
-         }()) {
-      for (size_t i = 0; i < row->size(); ++i) out += (i ? "," : "") + CsvField((*row)[i]);
-      out += "\n";
-    }
+    auto line = [&](const std::vector<std::string>& r) {
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (i > 0) out += ',';
+        out += CsvField(r[i]);
+      }
+      out += '\n';
+    };
+    line(header);
+    for (const auto& r : rows) line(r);
     return out;
   }
   if (f == TableFormat::kMarkdown) {

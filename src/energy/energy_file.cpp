@@ -55,6 +55,7 @@ void WriteEnergy(io::H5Writer& out, const EnergyReport& r) {
   out.WriteAttr("/summary", "tops_per_w_inference", r.tops_per_w_inference);
   out.WriteAttr("/summary", "tops_per_w_train", r.tops_per_w_train);
   out.WriteAttr("/summary", "energy_dominant_component", r.DominantInference());
+  out.WriteAttr("/summary", "energy_dominant_component_train", r.DominantTrainStep());
   out.CreateGroup("/summary/energy_split");
   WriteSplit(out, "/summary/energy_split/inference", r.per_inference);
   WriteSplit(out, "/summary/energy_split/train_step", r.per_train_step);

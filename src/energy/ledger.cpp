@@ -119,11 +119,16 @@ Ledger ComputeLedger(const EventCounts& counts, const EnergyTable& table) {
 
 double TopsPerWatt(double ops, double joules) { return joules > 0 ? ops / joules / 1e12 : kNaN; }
 
-std::string EnergyReport::DominantInference() const {
-  const auto it = std::max_element(per_inference.begin(), per_inference.end());
-  if (it == per_inference.end() || !(*it > 0)) return "";
-  return std::string(ToString(static_cast<Component>(it - per_inference.begin())));
+namespace {
+std::string Dominant(const ComponentJoules& j) {
+  const auto it = std::max_element(j.begin(), j.end());
+  if (it == j.end() || !(*it > 0)) return "";
+  return std::string(ToString(static_cast<Component>(it - j.begin())));
 }
+}  // namespace
+
+std::string EnergyReport::DominantInference() const { return Dominant(per_inference); }
+std::string EnergyReport::DominantTrainStep() const { return Dominant(per_train_step); }
 
 std::vector<std::string> ModelStatements() {
   return {

@@ -22,7 +22,7 @@ TEST(EnergyRunTest, Fp32RunWritesEnergyKeys) {
   io::H5Reader in(o.output);
   const nlohmann::json j = io::GroupToJson(in, "/summary");
   for (const char* k : {"energy_per_inference_J", "energy_per_train_step_J", "tops_per_w_inference",
-                        "tops_per_w_train", "energy_dominant_component", "energy_split"}) {
+                        "tops_per_w_train", "energy_dominant_component", "energy_dominant_component_train", "energy_split"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
   // Oracle: 200 test samples evaluated in one call; weights fetched from DRAM once per call.
@@ -38,6 +38,8 @@ TEST(EnergyRunTest, Fp32RunWritesEnergyKeys) {
   // 10 training steps of 64: a step costs at least its forward and gradient GEMM MACs.
   EXPECT_GT(j.at("energy_per_train_step_J").get<double>(), 64 * 2 * w * t.MacEnergy("fp32/fp32"));
   EXPECT_EQ(in.AttrDouble("/energy", "train_steps"), 10.0);
+  // Weights and momentum move through DRAM every step: traffic dominates a batch-64 step.
+  EXPECT_EQ(j.at("energy_dominant_component_train").get<std::string>(), "memory_traffic");
   EXPECT_FALSE(in.ReadStrings("/energy/assumptions").empty());
 }
 

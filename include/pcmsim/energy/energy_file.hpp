@@ -11,8 +11,9 @@ namespace pcmsim::energy {
 // components, J); by_layer_phase (layers x phases, J); per_inference / per_train_step
 // (components, J); assumptions; attribute total_J. /summary: energy_per_inference_J,
 // energy_per_train_step_J, programming_energy_J, tops_per_w_inference, tops_per_w_train,
-// energy_dominant_component, and subgroup energy_split/{inference,train_step} with one
-// attribute per component (J). Requires that /summary exists or may be created.
+// energy_dominant_component (inference), energy_dominant_component_train, and the subgroup
+// energy_split/{inference,train_step} with one attribute per component (J).
+// Creates the groups it needs; call it before H5Writer::Commit().
 void WriteEnergy(io::H5Writer& out, const EnergyReport& report);
 
 }  // namespace pcmsim::energy

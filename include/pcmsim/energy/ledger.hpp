@@ -60,6 +60,7 @@ struct EnergyReport {
   double tops_per_w_train = 0;      // same over forward + backward + update
   std::vector<std::string> assumptions;  // every table entry used, plus the counting model
   std::string DominantInference() const;  // largest component per inference ("" if none)
+  std::string DominantTrainStep() const;  // largest component per training step ("" if none)
 };
 EnergyReport MakeReport(const EventCounts& counts, const EnergyTable& table);
 

@@ -48,6 +48,9 @@ TextTable SideTable(const std::string& title, const energy::Comparison& c) {
   t.rows.push_back({"TOPS/W", Num(energy::TopsPerWatt(2 * c.macs, c.digital.Total())),
                     Num(energy::TopsPerWatt(2 * c.macs, c.analog.Total()))});
   t.rows.push_back({"digital/analog ratio", Num(c.Ratio()), ""});
+  if (c.digital_weight_fetch_J > 0) {
+    t.rows.push_back({"ratio without weight fetch", Num(c.RatioWithoutWeightFetch()), ""});
+  }
   t.rows.push_back({"ADC share of analog", "", Num(c.AdcShare())});
   return t;
 }
@@ -63,12 +66,13 @@ std::vector<TextTable> Tables(const energy::EnergyTable& table, const EnergyArgs
   const energy::Comparison mvm = energy::CompareMvm(table, o);
   out.push_back(SideTable(StrCat(a.mvm, "x", a.mvm, " MVM"), mvm));
 
-  TextTable bits{StrCat("bit widths (", a.mvm, "x", a.mvm, " MVM)"), {"input bits", "ADC bits", "ratio", "ADC share"}, {}};
+  TextTable bits{StrCat("bit widths (", a.mvm, "x", a.mvm, " MVM)"), {"input bits", "ADC bits", "ratio", "ADC share", "ratio w/o weight fetch"}, {}};
   for (int b : {4, 6, 8, 10}) {
     energy::MvmOptions ob = o;
     ob.input_bits = ob.adc_bits = b;
     const auto c = energy::CompareMvm(table, ob);
-    bits.rows.push_back({std::to_string(b), std::to_string(b), Num(c.Ratio()), Num(c.AdcShare())});
+    bits.rows.push_back({std::to_string(b), std::to_string(b), Num(c.Ratio()), Num(c.AdcShare()),
+                         Num(c.RatioWithoutWeightFetch())});
   }
   out.push_back(bits);
 
@@ -87,8 +91,9 @@ std::vector<TextTable> Tables(const energy::EnergyTable& table, const EnergyArgs
   TextTable fmt{"digital MAC units per format (relative to fp32/fp32)",
                 {"MAC", "pJ/MAC", "area um^2", "area vs fp32", "MACs/area vs fp32", "bytes/weight", "DRAM bytes vs fp32"},
                 {}};
-  for (const auto& f : energy::CompareFormats(
-           table, {"fp32/fp32", "fp16/fp32", "fp16/fp16", "bf16/fp32", "fp8_152/fp16_169", "e4m3/fp16", "int8/int32"})) {
+  const std::vector<std::string> mac_keys = {"fp32/fp32", "fp16/fp32", "fp16/fp16", "bf16/fp32",
+                                             "fp8_152/fp16_169", "e4m3/fp16", "int8/int32"};
+  for (const auto& f : energy::CompareFormats(table, mac_keys)) {
     fmt.rows.push_back({f.mac_key, Num(f.mac_J * 1e12), Num(f.mac_area_um2), Num(f.area_vs_fp32),
                         Num(f.throughput_per_area_vs_fp32), Num(f.weight_bytes), Num(f.dram_bytes_vs_fp32)});
   }
@@ -96,9 +101,15 @@ std::vector<TextTable> Tables(const energy::EnergyTable& table, const EnergyArgs
   notes = mvm.assumptions;
   for (const auto& s : scalar.assumptions)
     if (std::find(notes.begin(), notes.end(), s) == notes.end()) notes.push_back(s);
-  for (const auto& f : {"fp32/fp32", "fp8_152/fp16_169", "e4m3/fp16", "bf16/fp32"})
-    for (const auto& s : table.Assumptions(table.MacEntries(f)))
+  for (const auto& f : mac_keys) {
+    std::vector<std::string> keys;
+    for (const auto& k : table.MacEntries(f)) {
+      keys.push_back(k);
+      keys.push_back(k + "_area");
+    }
+    for (const auto& s : table.Assumptions(keys))
       if (std::find(notes.begin(), notes.end(), s) == notes.end()) notes.push_back(s);
+  }
   return out;
 }
 

@@ -14,7 +14,7 @@ std::vector<std::string> AnalyticStatements(const EnergyTable& t) {
   return {
       StrCat("digital MAC = ", a.weight_format, " multiply + ", a.accumulator_format, " add"),
       StrCat("digital MVM fetches every weight from ", a.weight_memory, " (", t.Format(a.weight_format).bits / 8.0,
-             " bytes each); scalar multiply: operands in registers, no memory"),
+             " byte(s) each); scalar multiply: operands in registers, no memory"),
       StrCat("both MVM sides read inputs and write outputs via ", a.activation_memory, " (1 byte per element)"),
       "analog: one DAC conversion per input per MVM, one ADC conversion per output per MVM, cell read energy "
       "V^2 x g_avg x (input_duty x read_time) per device",
@@ -92,6 +92,7 @@ Comparison CompareMvm(const EnergyTable& t, const MvmOptions& o) {
   an.analog_macs = n_w;
   an.bytes[a.activation_memory] += io_bytes;
   Finish(tt, c);
+  c.digital_weight_fetch_J = n_w * t.Format(a.weight_format).bits / 8.0 * t.MemoryEnergyPerByte(a.weight_memory);
   if (o.adc_scale != 1.0) c.assumptions.push_back(StrCat("ADC energy scaled by ", o.adc_scale, " (sensitivity)"));
   return c;
 }

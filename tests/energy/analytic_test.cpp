@@ -31,6 +31,7 @@ TEST(AnalyticTest, MvmMatchesHandCalculation) {
   EXPECT_NEAR(c.analog.Total(), 256 * t.dac.EnergyAt(8) + 128 * t.adc.EnergyAt(8) + read + (128 + 256) * sram,
               1e-12 * c.analog.Total());
   EXPECT_FALSE(c.assumptions.empty());
+  EXPECT_DOUBLE_EQ(c.RatioWithoutWeightFetch(), (c.digital.Total() - n * sram) / c.analog.Total());
 }
 
 TEST(AnalyticTest, RatioGrowsWithTileAndFallsWithAdcEnergy) {

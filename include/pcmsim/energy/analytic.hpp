@@ -29,9 +29,12 @@ struct Side {
 struct Comparison {
   Side digital, analog;
   double macs = 0;  // MACs of the operation (1 for a scalar multiply)
+  double digital_weight_fetch_J = 0;  // part of digital memory traffic that fetches weights (MVM)
   // digital / analog energy (> 1: the analog side uses less energy).
   double Ratio() const { return digital.Total() / analog.Total(); }
   double AdcShare() const;  // analog ADC energy / analog total
+  // Ratio if the digital side kept its weights in registers (weight-stationary, full reuse).
+  double RatioWithoutWeightFetch() const { return (digital.Total() - digital_weight_fetch_J) / analog.Total(); }
   std::vector<std::string> assumptions;  // model statements + table entries used
 };
 

@@ -46,63 +46,73 @@ struct RawOp {
   double pJ = 0, area = 0;
 };
 
-void ReadFormats(Reader& r, EnergyTable& t) {
-  struct Raw {
-    FormatCost cost;
-    RawOp mul, add;
-    std::string derive_from, source, status;
-  };
-  std::map<std::string, Raw> raw;
-  for (const auto& name : r.Children("format")) {
-    const std::string k = "format." + name;
-    Raw f;
-    f.cost.bits = r.IntIn(k + ".bits", 1, 64);
-    f.cost.significand_bits = r.IntIn(k + ".significand_bits", 1, 64);
-    for (auto [op, field] : {std::pair{"multiply", &f.mul}, {"add", &f.add}}) {
-      if (r.cfg.Has(k + "." + op + "_pJ")) {
-        field->cited = true;
-        field->pJ = r.Positive(k + "." + op + "_pJ");
-        field->area = r.Positive(k + "." + op + "_area_um2");
-      }
+// One [format.NAME] section as written (cited values only; derivation comes later).
+struct RawFormat {
+  FormatCost cost;
+  RawOp mul, add;
+  std::string derive_from, source, status;
+};
+
+RawFormat ReadRawFormat(Reader& r, const std::string& k) {
+  RawFormat f;
+  f.cost.bits = r.IntIn(k + ".bits", 1, 64);
+  f.cost.significand_bits = r.IntIn(k + ".significand_bits", 1, 64);
+  for (auto [op, field] : {std::pair{"multiply", &f.mul}, {"add", &f.add}}) {
+    if (r.cfg.Has(k + "." + op + "_pJ")) {
+      field->cited = true;
+      field->pJ = r.Positive(k + "." + op + "_pJ");
+      field->area = r.Positive(k + "." + op + "_area_um2");
     }
-    f.derive_from = r.cfg.GetString(k + ".derive_from", "");
-    f.source = r.cfg.GetString(k + ".source", "");
-    f.status = r.cfg.GetString(k + ".status", "");
-    if ((f.mul.cited || f.add.cited) && (f.source.empty() || f.status.empty())) {
-      r.cfg.Fail(k + ".source", "cited entries need `source` and `status`");
-    }
-    if ((!f.mul.cited || !f.add.cited) && f.derive_from.empty()) {
-      r.cfg.Fail(k + ".derive_from", "is required when multiply_pJ or add_pJ is not given");
-    }
-    raw[name] = f;
   }
+  f.derive_from = r.cfg.GetString(k + ".derive_from", "");
+  f.source = r.cfg.GetString(k + ".source", "");
+  f.status = r.cfg.GetString(k + ".status", "");
+  if ((f.mul.cited || f.add.cited) && (f.source.empty() || f.status.empty())) {
+    r.cfg.Fail(k + ".source", "cited entries need `source` and `status`");
+  }
+  if ((!f.mul.cited || !f.add.cited) && f.derive_from.empty()) {
+    r.cfg.Fail(k + ".derive_from", "is required when multiply_pJ or add_pJ is not given");
+  }
+  return f;
+}
+
+// Fills the multiply (power 2) or add (power 1) cost of `f`, cited or derived from the
+// reference format's cited value x (p / p_ref)^power, and records the table entries.
+void ResolveOp(Reader& r, EnergyTable& t, const std::map<std::string, RawFormat>& raw, const std::string& k,
+               RawFormat& f, int power) {
+  const char* op = power == 2 ? "multiply" : "add";
+  const std::string key = StrCat(k, ".", op);
+  RawOp v = power == 2 ? f.mul : f.add;
+  std::string source = f.source, status = f.status;
+  if (!v.cited) {
+    auto ref = raw.find(f.derive_from);
+    const RawOp* rop = ref == raw.end() ? nullptr : (power == 2 ? &ref->second.mul : &ref->second.add);
+    if (rop == nullptr || !rop->cited) {
+      r.cfg.Fail(k + ".derive_from", StrCat("'", f.derive_from, "' is not a format with a cited ", op, " entry"));
+    }
+    const int p_ref = ref->second.cost.significand_bits;
+    const double factor = std::pow(static_cast<double>(f.cost.significand_bits) / p_ref, power);
+    v = {false, rop->pJ * factor, rop->area * factor};
+    source = StrCat("derived from ", f.derive_from, " ", op, " x (", f.cost.significand_bits, "/", p_ref, ")^", power,
+                    " (significand width)");
+    status = "derived";
+  }
+  FormatCost& c = f.cost;
+  (power == 2 ? c.multiply_J : c.add_J) = v.pJ * kPico * t.node_scale;
+  (power == 2 ? c.multiply_area_um2 : c.add_area_um2) = v.area;
+  (power == 2 ? c.multiply_key : c.add_key) = key;
+  t.entries[key] = {key, v.pJ, "pJ", source, status};
+  t.entries[key + "_area"] = {key + "_area", v.area, "um^2", source, status};
+}
+
+void ReadFormats(Reader& r, EnergyTable& t) {
+  std::map<std::string, RawFormat> raw;
+  for (const auto& name : r.Children("format")) raw[name] = ReadRawFormat(r, "format." + name);
   if (raw.empty()) r.cfg.Fail("format", "the table defines no number formats");
   for (auto& [name, f] : raw) {
     const std::string k = "format." + name;
-    for (auto [op, own, power] : {std::tuple{"multiply", &f.mul, 2}, {"add", &f.add, 1}}) {
-      const std::string key = k + "." + op;
-      RawOp v = *own;
-      std::string source = f.source, status = f.status;
-      if (!v.cited) {
-        auto ref = raw.find(f.derive_from);
-        const RawOp* rop = ref == raw.end() ? nullptr : (power == 2 ? &ref->second.mul : &ref->second.add);
-        if (rop == nullptr || !rop->cited) {
-          r.cfg.Fail(k + ".derive_from", StrCat("'", f.derive_from, "' is not a format with a cited ", op, " entry"));
-        }
-        const double ratio = static_cast<double>(f.cost.significand_bits) / ref->second.cost.significand_bits;
-        const double factor = std::pow(ratio, power);
-        v = {false, rop->pJ * factor, rop->area * factor};
-        source = StrCat("derived from ", f.derive_from, " ", op, " x (", f.cost.significand_bits, "/",
-                        ref->second.cost.significand_bits, ")^", power, " (significand width)");
-        status = "derived";
-      }
-      FormatCost& c = f.cost;
-      (power == 2 ? c.multiply_J : c.add_J) = v.pJ * kPico * t.node_scale;
-      (power == 2 ? c.multiply_area_um2 : c.add_area_um2) = v.area;
-      (power == 2 ? c.multiply_key : c.add_key) = key;
-      t.entries[key] = {key, v.pJ, "pJ", source, status};
-      t.entries[key + "_area"] = {key + "_area", v.area, "um^2", source, status};
-    }
+    ResolveOp(r, t, raw, k, f, 2);
+    ResolveOp(r, t, raw, k, f, 1);
     t.formats[name] = f.cost;
   }
 }

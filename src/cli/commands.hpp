@@ -10,5 +10,7 @@ void RegisterRun(CLI::App& app);
 void RegisterReport(CLI::App& app);
 void RegisterDevice(CLI::App& app);
 void RegisterQuantize(CLI::App& app);
+void RegisterCompare(CLI::App& app);
+void RegisterEnergy(CLI::App& app);
 
 }  // namespace pcmsim::cli

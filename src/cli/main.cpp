@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   pcmsim::cli::RegisterRun(app);
   pcmsim::cli::RegisterReport(app);
   pcmsim::cli::RegisterDevice(app);
+  pcmsim::cli::RegisterQuantize(app);
+  pcmsim::cli::RegisterCompare(app);
+  pcmsim::cli::RegisterEnergy(app);
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {

@@ -5,6 +5,7 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
+#include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/experiment/inference_eval.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 
@@ -55,6 +56,16 @@ void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Mlp& ml
   out.Commit();
 }
 
+// Every layer backend's event counts, keyed "layer_<i>" like /model.
+energy::EventCounts CollectEvents(const nn::Mlp& mlp) {
+  energy::EventCounts counts;
+  for (Index i = 0; i < mlp.NumLayers(); ++i) {
+    counts.layer = StrCat("layer_", i);
+    mlp.layer(i).backend->AddEvents(counts);
+  }
+  return counts;
+}
+
 void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, const RunSummary& s,
                  const std::string& start, const io::Dataset& train, const AccuracyVsTime* over_time) {
   io::H5Writer out(o.output);
@@ -78,6 +89,7 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, c
     WriteAccuracyVsTime(out, *over_time);
     WritePulseCounts(out, mlp);
   }
+  energy::WriteEnergy(out, energy::MakeReport(CollectEvents(mlp), energy::DefaultEnergyTable()));
   out.Commit();
 }
 

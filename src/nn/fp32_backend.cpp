@@ -9,17 +9,17 @@ namespace pcmsim::nn {
 Fp32Backend::Fp32Backend(Index inputs, Index outputs)
     : w_(Matrix::Zero(outputs, inputs)), velocity_(Matrix::Zero(outputs, inputs)) {}
 
-void Fp32Backend::Forward(const Matrix& x, Matrix& y, Pass /*pass*/) {
+void Fp32Backend::Forward(const Matrix& x, Matrix& y, Pass pass) {
   if (x.rows() != w_.cols()) {
     throw DimensionError(StrCat("fp32 layer expects ", w_.cols(), " inputs, got ", x.rows()));
   }
   ParallelGemm(w_, false, x, false, y);
-  macs_forward_ += static_cast<double>(w_.size()) * static_cast<double>(x.cols());
+  (pass == Pass::kEval ? eval_forward_ : train_forward_).Add(x.cols());
 }
 
 void Fp32Backend::Backward(const Matrix& dy, Matrix& dx) {
   ParallelGemm(w_, true, dy, false, dx);
-  macs_backward_ += static_cast<double>(w_.size()) * static_cast<double>(dy.cols());
+  backward_.Add(dy.cols());
 }
 
 void SgdMomentumStep(const SgdStep& step, const Matrix& grad, Matrix& w, Matrix& velocity) {
@@ -41,8 +41,18 @@ void SgdMomentumStep(const SgdStep& step, const Matrix& grad, Matrix& w, Matrix&
 
 void Fp32Backend::Update(const Matrix& x, const Matrix& dy, const SgdStep& step) {
   ParallelGemm(dy, false, x, true, grad_);
-  macs_update_ += static_cast<double>(w_.size()) * static_cast<double>(x.cols());
+  update_.Add(x.cols());
   SgdMomentumStep(step, grad_, w_, velocity_);
+}
+
+void Fp32Backend::AddEvents(energy::EventCounts& counts) const {
+  using energy::Phase;
+  const energy::DataBytes bytes{4, 4};
+  const Index out = w_.rows(), in = w_.cols();
+  energy::AddGemmEvents(counts[Phase::kInference], "fp32/fp32", out, in, eval_forward_, bytes);
+  energy::AddGemmEvents(counts[Phase::kForward], "fp32/fp32", out, in, train_forward_, bytes);
+  energy::AddGemmEvents(counts[Phase::kBackward], "fp32/fp32", out, in, backward_, bytes);
+  energy::AddUpdateEvents(counts[Phase::kUpdate], "fp32/fp32", out, in, update_, bytes, 3, 2);
 }
 
 void Fp32Backend::SetWeights(const Matrix& w) {

@@ -1,6 +1,7 @@
 // The FP32 reference backend: Eigen GEMMs and SGD with momentum, all in float.
 #pragma once
 
+#include "pcmsim/energy/event_counts.hpp"
 #include "pcmsim/nn/backend.hpp"
 
 namespace pcmsim::nn {
@@ -19,12 +20,16 @@ class Fp32Backend final : public LayerBackend {
   void SetWeights(const Matrix& w) override;
   void SaveState(StateMap& state) const override;
   void LoadState(const StateMap& state) override;
+  // fp32/fp32 MACs and memory traffic of every GEMM since construction (energy module's
+  // stated model: 4-byte weights and activations, SGD momentum = 3 MACs and 2 DRAM tensors).
+  void AddEvents(energy::EventCounts& counts) const override;
 
  private:
   Matrix w_;         // out x in
   Matrix velocity_;  // momentum buffer, out x in
   Matrix grad_;      // workspace, out x in
-  double macs_forward_ = 0, macs_backward_ = 0, macs_update_ = 0;
+  // GEMM calls and sample vectors: training forward, evaluation forward, backward, update.
+  energy::GemmTally train_forward_, eval_forward_, backward_, update_;
 };
 
 // Applies W <- W - lr * v with v <- momentum * v + (g + weight_decay * W), in float.

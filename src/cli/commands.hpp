@@ -8,5 +8,6 @@ namespace pcmsim::cli {
 
 void RegisterRun(CLI::App& app);
 void RegisterReport(CLI::App& app);
+void RegisterSweep(CLI::App& app);
 
 }  // namespace pcmsim::cli

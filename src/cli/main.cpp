@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
                                         pcmsim::build_info::kGitCommit + ")");
   pcmsim::cli::RegisterRun(app);
   pcmsim::cli::RegisterReport(app);
+  pcmsim::cli::RegisterSweep(app);
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {

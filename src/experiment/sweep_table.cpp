@@ -143,9 +143,11 @@ void WriteAxes(io::H5Writer& out, const Sweep& s, const std::vector<const SweepP
   }
 }
 
-void WriteRootAttributes(io::H5Writer& out, const Sweep& s, const SweepTableInfo& info) {
+void WriteRootAttributes(io::H5Writer& out, const Sweep& s, const std::filesystem::path& table,
+                         const SweepTableInfo& info) {
   WriteProvenance(out, "sweep", s.points.empty() ? 0 : s.points.front().seed, UtcNow());
   out.WriteAttr("/", "experiment", s.name);
+  out.WriteAttr("/", "points_dir", PointsDir(table).filename().string());
   out.WriteString("/sweep_config", s.text);
   out.WriteAttr("/sweep_config", "source", s.source);
   out.WriteAttr("/sweep_config", "base", s.base.string());
@@ -178,7 +180,7 @@ SweepTableInfo WriteSweepTable(const Sweep& s, const std::filesystem::path& tabl
   SweepTableInfo info{static_cast<Index>(rows.size()), static_cast<Index>(s.points.size()),
                       rows.size() == s.points.size()};
   io::H5Writer out(table);
-  WriteRootAttributes(out, s, info);
+  WriteRootAttributes(out, s, table, info);
   out.CreateGroup("/table");
   out.WriteAttr("/table", "rows", static_cast<std::int64_t>(info.rows));
   out.WriteAttr("/table", "note",
@@ -190,8 +192,9 @@ SweepTableInfo WriteSweepTable(const Sweep& s, const std::filesystem::path& tabl
     point.push_back(static_cast<std::int64_t>(p->index));
     repeat.push_back(p->repeat);
     seed.push_back(static_cast<std::int64_t>(p->seed));
-    // Relative to the table's folder, so a moved sweep folder stays readable.
-    file.push_back((PointsDir(table).filename() / PointFile(table, p->index).filename()).generic_string());
+    // Inside the folder named by the root attribute points_dir (relative to the table's folder),
+    // so that /table does not depend on the output's name.
+    file.push_back(PointFile(table, p->index).filename().string());
   }
   out.WriteVector("/table/point", point);
   out.WriteVector("/table/repeat", repeat);

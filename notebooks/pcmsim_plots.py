@@ -135,7 +135,8 @@ def energy_breakdown(path):
         names = [text(c) for c in comps]
         ax.bar(names, per_inf)
         ax.set_ylabel("energy per inference (J)")
-        ax.set_yscale("log" if np.all(per_inf > 0) else "linear")
+        if np.all(per_inf > 0) and per_inf.max() > 100 * per_inf.min():
+            ax.set_yscale("log")  # components spanning decades
         ax.tick_params(axis="x", rotation=45)
         ax.set_title("by component")
         if by_layer is not None and layers is not None and phases is not None:

@@ -1,11 +1,9 @@
 #!/usr/bin/env python3
 """SYNTHETIC stand-ins, for testing the notebooks' reading and plotting code only (not
-results): files in the layouts that `pcmsim device` and analog runs write, for builds that
-do not have them yet. Numbers are made up (smooth curves); nothing here is a measurement.
+results): files in the layouts that `pcmsim device` and the energy model write, for builds
+that do not write them yet. Numbers are made up (smooth curves); nothing here is a measurement.
 
-  make_notebook_inputs.py OUTDIR   -> OUTDIR/synthetic_device.h5, synthetic_drift_{a,b}.h5,
-                                      synthetic_drift_sweep.h5,
-                                      synthetic_energy.h5
+  make_notebook_inputs.py OUTDIR   -> OUTDIR/synthetic_device.h5, OUTDIR/synthetic_energy.h5
 """
 import os
 import sys
@@ -37,45 +35,6 @@ def device(path, nu):
         f.create_group("summary").attrs["device"] = f"synthetic nu={nu}"
 
 
-def drift_run(path, name, loss):
-    t = np.logspace(0, 7, 8)
-    with h5py.File(path, "w") as f:
-        f.attrs["kind"] = "run"
-        f.attrs["experiment"] = name
-        s = f.create_group("summary")
-        s.attrs["test_accuracy"] = 0.95
-        s.attrs["note"] = "synthetic test input, not a simulation result"
-        g = s.create_group("accuracy_vs_time")
-        g["time_s"] = t
-        g["mean"] = 0.95 - loss * np.log10(t) / 10
-        g["std"] = np.full(len(t), 0.005)
-        g["mean_uncompensated"] = 0.95 - 5 * loss * np.log10(t) / 10
-        g["std_uncompensated"] = np.full(len(t), 0.01)
-
-
-def drift_sweep(path):
-    t = np.logspace(0, 7, 8)
-    labels = ["../devices/pcm_conventional.toml", "../devices/pcm_projected.toml"]
-    index = np.array([0, 0, 1, 1])
-    loss = np.array([0.1, 0.1, 0.01, 0.01])
-    with h5py.File(path, "w") as f:
-        f.attrs["kind"] = "sweep"
-        f.attrs["note"] = "synthetic test input, not a simulation result"
-        tb = f.create_group("table")
-        tb["point"] = np.arange(4)
-        tb["repeat"] = np.array([0, 1, 0, 1])
-        tb["seed"] = np.array([1, 2, 1, 2])
-        a = tb.create_group("axes/analog.device")
-        a["label"] = np.array([labels[i] for i in index], dtype=object)
-        a["value"] = np.full(4, np.nan)
-        a["index"] = index
-        a["values"] = np.array(labels, dtype=object)
-        tb["summary/test_accuracy"] = 0.95 - loss
-        tb["summary/accuracy_vs_time/time_s"] = np.tile(t, (4, 1))
-        tb["summary/accuracy_vs_time/mean"] = 0.95 - loss[:, None] * np.log10(t)[None, :] / 10
-        tb["summary/accuracy_vs_time/mean_uncompensated"] = 0.95 - 5 * loss[:, None] * np.log10(t)[None, :] / 10
-
-
 def energy_run(path):
     with h5py.File(path, "w") as f:
         f.attrs["kind"] = "run"
@@ -93,9 +52,6 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     device(os.path.join(out, "synthetic_device.h5"), 0.05)
-    drift_run(os.path.join(out, "synthetic_drift_a.h5"), "synthetic_conventional", 0.1)
-    drift_run(os.path.join(out, "synthetic_drift_b.h5"), "synthetic_projected", 0.01)
-    drift_sweep(os.path.join(out, "synthetic_drift_sweep.h5"))
     energy_run(os.path.join(out, "synthetic_energy.h5"))
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Executes every notebook in notebooks/ headless, and scripts/plot_results.py, on small
-# result files made here: a 2-epoch run and a 4-point sweep from the real pcmsim binary; a
-# device file from `pcmsim device` when this build has it; synthetic stand-ins (clearly
-# marked, see make_notebook_inputs.py) for device and analog parts not built yet.
+# result files made here with the real pcmsim binary (a 2-epoch run, a 4-point FP32 sweep, a
+# 6-point analog drift sweep, a device file when `pcmsim device` is registered) and, for
+# parts this build does not write yet (device without the command, /energy), synthetic
+# stand-ins clearly marked as such (make_notebook_inputs.py).
 # Usage: notebooks_test.sh PCMSIM_BINARY SOURCE_DIR WORK_DIR. Exit 77 (skip) without Jupyter/h5py.
 set -euo pipefail
 PCMSIM=$1 SRC=$2 WORK=$3
@@ -32,6 +33,10 @@ train.lr = [0.05, 0.2]
 TOML
 "$PCMSIM" sweep tiny_sweep.toml -o sweep.h5 -q
 
+# Analog runs over drift time (tiny): both device presets, accuracy_vs_time in every point.
+"$PCMSIM" sweep "$SRC/experiments/sweep_drift_projected_vs_conventional.toml" -o drift.h5 -q --set train.epochs=1 \
+  --set data.train_limit=1000 --set data.test_limit=500 --set inference.repeats=2 --set 'model.layers=[784, 32, 10]'
+
 "$PY" "$SRC/tests/experiment/make_notebook_inputs.py" synthetic
 DEVICES=$WORK/synthetic/synthetic_device.h5
 if "$PCMSIM" --help | grep -qE "^ +device( |$)"; then
@@ -44,8 +49,8 @@ fi
 export PCMSIM_NOTEBOOKS=$SRC/notebooks MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1
 export PCMSIM_RESULT=$WORK/run.h5 PCMSIM_SWEEP=$WORK/sweep.h5 PCMSIM_ENERGY_RUNS=$WORK/run.h5,$WORK/synthetic/synthetic_energy.h5
 export PCMSIM_DEVICE=$DEVICES
-export PCMSIM_DRIFT_RUNS=$WORK/synthetic/synthetic_drift_a.h5,$WORK/synthetic/synthetic_drift_b.h5,$WORK/run.h5
-export PCMSIM_DRIFT_SWEEP=$WORK/synthetic/synthetic_drift_sweep.h5
+export PCMSIM_DRIFT_RUNS=$WORK/drift.points/point_0.h5,$WORK/drift.points/point_3.h5,$WORK/run.h5
+export PCMSIM_DRIFT_SWEEP=$WORK/drift.h5
 mkdir -p executed
 for nb in "$SRC"/notebooks/*.ipynb; do
   echo "== executing $(basename "$nb")"
@@ -62,8 +67,8 @@ PYCHECK
 done
 
 echo "== scripts/plot_results.py"
-"$PY" "$SRC/scripts/plot_results.py" run.h5 sweep.h5 synthetic/synthetic_device.h5 synthetic/synthetic_energy.h5 -o figures
-for f in run_training_curves sweep_heatmap_test_accuracy synthetic_device_drift synthetic_energy_energy; do
+"$PY" "$SRC/scripts/plot_results.py" run.h5 sweep.h5 drift.h5 synthetic/synthetic_device.h5 synthetic/synthetic_energy.h5 -o figures
+for f in run_training_curves sweep_heatmap_test_accuracy drift_accuracy_vs_time synthetic_device_drift synthetic_energy_energy; do
   [[ -s figures/$f.png ]] || { echo "missing figures/$f.png"; exit 1; }
 done
 echo "notebooks and plot_results.py: OK"

@@ -55,8 +55,9 @@ class Comm {
     }
 #else
     if (launched > 1) {
-      throw Error("this pcmsim was built without MPI (PCMSIM_MPI=OFF): under mpirun every rank would run every "
-                  "point; rebuild with -DPCMSIM_MPI=ON or run without mpirun");
+      throw Error(
+          "this pcmsim was built without MPI (PCMSIM_MPI=OFF): under mpirun every rank would run every "
+          "point; rebuild with -DPCMSIM_MPI=ON or run without mpirun");
     }
 #endif
   }
@@ -114,7 +115,8 @@ std::function<void(const experiment::SweepPointEvent&)> Progress(const experimen
     }
     computed->first += 1;
     computed->second += ev.seconds;
-    const double eta = computed->second / static_cast<double>(computed->first) * static_cast<double>(ev.share - ev.position);
+    const double eta =
+        computed->second / static_cast<double>(computed->first) * static_cast<double>(ev.share - ev.position);
     std::fprintf(stderr, "%spoint %ld (%ld/%ld): test %.2f%% in %.1f s, ETA %s\n", who.c_str(),
                  static_cast<long>(p.index), static_cast<long>(ev.position), static_cast<long>(ev.share),
                  100 * ev.test_accuracy, ev.seconds, Clock(eta).c_str());

@@ -1,5 +1,7 @@
 // Reading sweep files: strict [sweep] options, fixed overrides in [set], axes in [axes],
 // and the expansion into points (grid or zip, times repeats) with their seeds.
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -7,7 +9,6 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/experiment/sweep.hpp"
@@ -53,18 +54,21 @@ std::string Render(const toml::node& n) {
 }
 
 // Leaves of a TOML table as (dotted key, node); arrays are leaves.
-void Leaves(const toml::table& t, const std::string& prefix, std::vector<std::pair<std::string, const toml::node*>>& out) {
+void Leaves(const toml::table& t, const std::string& prefix,
+            std::vector<std::pair<std::string, const toml::node*>>& out) {
   for (const auto& [k, v] : t) {
     const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (const auto* sub = v.as_table()) Leaves(*sub, key, out);
-    else out.emplace_back(key, &v);
+    if (const auto* sub = v.as_table())
+      Leaves(*sub, key, out);
+    else
+      out.emplace_back(key, &v);
   }
 }
 
 struct Context {
   std::string source;
-  std::filesystem::path dir;              // folder of the sweep file
-  std::vector<std::string> path_keys;     // keys whose string values are paths relative to `dir`
+  std::filesystem::path dir;           // folder of the sweep file
+  std::vector<std::string> path_keys;  // keys whose string values are paths relative to `dir`
 };
 
 [[noreturn]] void Fail(const Context& c, std::string_view key, std::string_view reason) {
@@ -107,8 +111,9 @@ std::vector<std::vector<Index>> Combinations(const Context& c, const Sweep& s) {
     const size_t n = s.axes.empty() ? 1 : s.axes.front().values.size();
     for (const auto& a : s.axes) {
       if (a.values.size() != n) {
-        Fail(c, "axes." + a.key, StrCat("has ", a.values.size(), " values but axes." + s.axes.front().key, " has ",
-                                        n, "; zip mode needs equal lengths"));
+        Fail(c, "axes." + a.key,
+             StrCat("has ", a.values.size(), " values but axes." + s.axes.front().key, " has ", n,
+                    "; zip mode needs equal lengths"));
       }
     }
     for (size_t i = 0; i < n; ++i) out.emplace_back(s.axes.size(), static_cast<Index>(i));
@@ -184,7 +189,8 @@ Sweep LoadSweep(const std::filesystem::path& path, const std::vector<std::string
   const std::int64_t repeats = cfg.GetInt("sweep.repeats", 1);
   if (repeats < 1 || repeats > 100000) cfg.Fail("sweep.repeats", StrCat(repeats, " must be in 1..100000"));
   s.repeats = static_cast<int>(repeats);
-  s.mode = cfg.GetEnum<SweepMode>("sweep.mode", SweepMode::kGrid, {{"grid", SweepMode::kGrid}, {"zip", SweepMode::kZip}});
+  s.mode =
+      cfg.GetEnum<SweepMode>("sweep.mode", SweepMode::kGrid, {{"grid", SweepMode::kGrid}, {"zip", SweepMode::kZip}});
   c.path_keys = cfg.GetStringList("sweep.path_keys", {});
   cfg.MarkUsed("set");
   cfg.MarkUsed("axes");
@@ -207,7 +213,9 @@ Sweep LoadSweep(const std::filesystem::path& path, const std::vector<std::string
   return s;
 }
 
-Experiment LoadPoint(const Sweep& sweep, const SweepPoint& point) { return LoadExperiment(sweep.base, point.overrides); }
+Experiment LoadPoint(const Sweep& sweep, const SweepPoint& point) {
+  return LoadExperiment(sweep.base, point.overrides);
+}
 
 std::filesystem::path PointsDir(const std::filesystem::path& table) {
   std::filesystem::path dir = table;

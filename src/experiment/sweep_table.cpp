@@ -29,10 +29,17 @@ void ReadGroup(const io::H5Reader& in, const std::string& group, const std::stri
   for (const auto& name : in.AttrNames(group)) {
     Cell c;
     switch (in.AttrKind(group, name)) {
-      case io::H5Kind::kInteger: c.kind = Cell::kInt, c.i = in.AttrInt(group, name); break;
-      case io::H5Kind::kFloat: c.kind = Cell::kFloat, c.f = in.AttrDouble(group, name); break;
-      case io::H5Kind::kString: c.kind = Cell::kString, c.s = in.AttrString(group, name); break;
-      default: continue;
+      case io::H5Kind::kInteger:
+        c.kind = Cell::kInt, c.i = in.AttrInt(group, name);
+        break;
+      case io::H5Kind::kFloat:
+        c.kind = Cell::kFloat, c.f = in.AttrDouble(group, name);
+        break;
+      case io::H5Kind::kString:
+        c.kind = Cell::kString, c.s = in.AttrString(group, name);
+        break;
+      default:
+        continue;
     }
     row[prefix + name] = std::move(c);
   }
@@ -61,16 +68,22 @@ void ReadGroup(const io::H5Reader& in, const std::string& group, const std::stri
 // Wall-clock quantities (differ between identical runs): "train_seconds", "samples_per_second".
 bool IsWallClock(const std::string& name) {
   const std::string leaf = name.substr(name.rfind('/') + 1);
-  auto ends = [&](std::string_view s) { return leaf.size() >= s.size() && leaf.compare(leaf.size() - s.size(), s.size(), s) == 0; };
+  auto ends = [&](std::string_view s) {
+    return leaf.size() >= s.size() && leaf.compare(leaf.size() - s.size(), s.size(), s) == 0;
+  };
   return ends("seconds") || ends("per_second");
 }
 
 std::string AsText(const Cell& c) {
   switch (c.kind) {
-    case Cell::kInt: return std::to_string(c.i);
-    case Cell::kFloat: return StrCat(c.f);
-    case Cell::kString: return c.s;
-    default: return "";
+    case Cell::kInt:
+      return std::to_string(c.i);
+    case Cell::kFloat:
+      return StrCat(c.f);
+    case Cell::kString:
+      return c.s;
+    default:
+      return "";
   }
 }
 
@@ -108,7 +121,9 @@ void WriteColumn(io::H5Writer& out, const std::string& dataset, const std::vecto
     std::vector<double> v;
     for (const Row& r : rows) {
       const auto it = r.find(name);
-      v.push_back(it == r.end() ? kNaN : it->second.kind == Cell::kInt ? static_cast<double>(it->second.i) : it->second.f);
+      v.push_back(it == r.end()                   ? kNaN
+                  : it->second.kind == Cell::kInt ? static_cast<double>(it->second.i)
+                                                  : it->second.f);
     }
     out.WriteVector(dataset, v);
   } else {

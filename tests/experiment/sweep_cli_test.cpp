@@ -49,7 +49,8 @@ TEST(SweepCliTest, MaxPointsThenRerunCompletesWithoutRecomputing) {
 
 TEST(SweepCliTest, MpiRunWritesTheSerialTableBitForBit) {
   const std::string mpiexec = PCMSIM_MPIEXEC;
-  if (mpiexec.empty()) GTEST_SKIP() << "pcmsim built without MPI (PCMSIM_MPI=OFF or no MPI found): MPI sweep not tested";
+  if (mpiexec.empty())
+    GTEST_SKIP() << "pcmsim built without MPI (PCMSIM_MPI=OFF or no MPI found): MPI sweep not tested";
   if (access(mpiexec.c_str(), X_OK) != 0) GTEST_SKIP() << mpiexec << " is missing: MPI sweep not tested";
   const auto dir = testing::TempDir();
   const auto sweep = testing::WriteTinySweep(dir);
@@ -64,7 +65,10 @@ TEST(SweepCliTest, MpiRunWritesTheSerialTableBitForBit) {
     if (geteuid() == 0) flags += " --allow-run-as-root";
   }
   // Open MPI keeps allocations past MPI_Finalize: keep LeakSanitizer (sanitizer builds) off for them.
-  ASSERT_EQ(Shell("ASAN_OPTIONS=detect_leaks=0 '" + mpiexec + "'" + flags + " " + Cli() + args + (dir / "mpi.h5").string() + "'", dir / "mpi.log"), 0)
+  ASSERT_EQ(Shell("ASAN_OPTIONS=detect_leaks=0 '" + mpiexec + "'" + flags + " " + Cli() + args +
+                      (dir / "mpi.h5").string() + "'",
+                  dir / "mpi.log"),
+            0)
       << ReadText(dir / "mpi.log");
   const std::string log = ReadText(dir / "mpi.log");
   EXPECT_NE(log.find("2 ranks"), std::string::npos) << log;

@@ -30,7 +30,7 @@ TEST(SweepFileTest, GridExpandsFirstAxisSlowestWithSeedsPerRepeat) {
   EXPECT_TRUE(std::isnan(s.axes[0].numbers[0]));
   EXPECT_EQ(s.axes[1].labels, (std::vector<std::string>{"0.1", "0.3", "1"}));
   EXPECT_EQ(s.axes[1].numbers[2], 1.0);
-  ASSERT_EQ(s.points.size(), 12u);  // 2 x 3 combinations x 2 repeats
+  ASSERT_EQ(s.points.size(), 12u);    // 2 x 3 combinations x 2 repeats
   const SweepPoint& p = s.points[7];  // combination 3 = (layers 1, lr 0), repeat 1
   EXPECT_EQ(p.index, 7);
   EXPECT_EQ(p.combination, 3);
@@ -55,7 +55,8 @@ TEST(SweepFileTest, ZipPairsValuesAndPathKeysResolveAgainstTheSweepFile) {
   WriteFile(dir / "sub" / "z.toml", "[sweep]\nname = \"z\"\nbase = \"" + Base() +
                                         "\"\nmode = \"zip\"\npath_keys = [\"data.test_images\"]\n[axes]\n"
                                         "train.lr = [0.1, 0.2]\ntrain.epochs = [1, 2]\n"
-                                        "data.test_images = [\"" + images.string() + "\", \"" + rel + "\"]\n");
+                                        "data.test_images = [\"" +
+                                        images.string() + "\", \"" + rel + "\"]\n");
   const Sweep s = LoadSweep(dir / "sub" / "z.toml");
   ASSERT_EQ(s.points.size(), 2u);
   const Experiment e1 = LoadPoint(s, s.points[1]);
@@ -88,8 +89,8 @@ TEST(SweepFileTest, MistakesNameFileKeyAndReason) {
   PCMSIM_EXPECT_THROW_MSG(load(head + "[axes]\ntrain.lr = [0.1, -1]\n"), ConfigError, f.c_str(), "point 1",
                           "train.lr = -1");
   PCMSIM_EXPECT_THROW_MSG(load(head + "[set]\ntrain.epochs = 2.5\n"), ConfigError, f.c_str(), "train.epochs");
-  PCMSIM_EXPECT_THROW_MSG(load(head + "path_keys = [\"model.init_from\"]\n"), ConfigError, f.c_str(),
-                          "sweep.path_keys", "model.init_from");
+  PCMSIM_EXPECT_THROW_MSG(load(head + "path_keys = [\"model.init_from\"]\n"), ConfigError, f.c_str(), "sweep.path_keys",
+                          "model.init_from");
 }
 
 // The shipped sweep files: the FP32 one loads completely; the analog ones (until the analog
@@ -99,8 +100,8 @@ TEST(SweepFileTest, ShippedSweepFilesAreValid) {
   const Sweep s = LoadSweep(dir / "sweep_lr_width.toml");
   EXPECT_EQ(s.points.size(), 18u);
   EXPECT_EQ(s.axes.size(), 2u);
-  for (const char* name : {"sweep_drift_projected_vs_conventional.toml", "sweep_adc_bits.toml",
-                           "sweep_levels_noise.toml"}) {
+  for (const char* name :
+       {"sweep_drift_projected_vs_conventional.toml", "sweep_adc_bits.toml", "sweep_levels_noise.toml"}) {
     try {
       const Sweep a = LoadSweep(dir / name);
       EXPECT_GE(a.points.size(), 6u) << name;

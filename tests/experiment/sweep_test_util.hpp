@@ -15,7 +15,8 @@ inline std::filesystem::path WriteTinySweep(const std::filesystem::path& dir, co
   const auto path = dir / "tiny.toml";
   WriteFile(path, "[sweep]\nname = \"tiny\"\nbase = \"" + (SourceDir() / "experiments" / "mnist_fp32.toml").string() +
                       "\"\nrepeats = 2\n[set]\ntrain.epochs = 1\ndata.train_limit = 1000\ndata.test_limit = 500\n"
-                      "model.layers = [784, 32, 10]\n[axes]\ntrain.lr = [0.05, 0.2]\n" + extra);
+                      "model.layers = [784, 32, 10]\n[axes]\ntrain.lr = [0.05, 0.2]\n" +
+                      extra);
   return path;
 }
 

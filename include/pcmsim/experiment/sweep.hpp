@@ -28,22 +28,22 @@ struct SweepAxis {
 
 // One run of the sweep.
 struct SweepPoint {
-  Index index = 0;                    // 0-based point number; file point_<index>.h5
-  Index combination = 0;              // which axis combination (index / repeats)
-  int repeat = 0;                     // 0 .. repeats-1
-  std::uint64_t seed = 0;             // experiment.seed of this run = base seed + repeat
-  std::vector<Index> value_index;     // per axis, which value
+  Index index = 0;                     // 0-based point number; file point_<index>.h5
+  Index combination = 0;               // which axis combination (index / repeats)
+  int repeat = 0;                      // 0 .. repeats-1
+  std::uint64_t seed = 0;              // experiment.seed of this run = base seed + repeat
+  std::vector<Index> value_index;      // per axis, which value
   std::vector<std::string> overrides;  // every "key=value" applied to the base experiment
 };
 
 // A parsed sweep file.
 struct Sweep {
-  std::string name = "sweep";     // [sweep] name
-  std::string description;        // [sweep] description
-  std::string source;             // the sweep file
-  std::string text;               // its content (written into the table)
-  std::filesystem::path base;     // base experiment file (absolute)
-  int repeats = 1;                // runs per combination, >= 1
+  std::string name = "sweep";  // [sweep] name
+  std::string description;     // [sweep] description
+  std::string source;          // the sweep file
+  std::string text;            // its content (written into the table)
+  std::filesystem::path base;  // base experiment file (absolute)
+  int repeats = 1;             // runs per combination, >= 1
   SweepMode mode = SweepMode::kGrid;
   std::vector<std::string> fixed;  // "key=value" from [set] and the command line, applied first
   std::vector<SweepAxis> axes;     // in key order (sorted), so point numbering is stable
@@ -80,7 +80,7 @@ struct SweepRunOptions {
   Index max_points = -1;        // stop after computing this many points (-1: no limit), to split work
   int threads = -1;             // threads per point; -1 keeps each experiment's own setting
   std::function<void(const SweepPointEvent&)> on_point;  // progress (may be empty)
-  nn::TrainCallbacks train_progress;                       // forwarded to every run
+  nn::TrainCallbacks train_progress;                     // forwarded to every run
 };
 
 struct SweepRunStats {

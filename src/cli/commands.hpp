@@ -12,5 +12,6 @@ void RegisterDevice(CLI::App& app);
 void RegisterQuantize(CLI::App& app);
 void RegisterCompare(CLI::App& app);
 void RegisterEnergy(CLI::App& app);
+void RegisterSweep(CLI::App& app);
 
 }  // namespace pcmsim::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   pcmsim::cli::RegisterQuantize(app);
   pcmsim::cli::RegisterCompare(app);
   pcmsim::cli::RegisterEnergy(app);
+  pcmsim::cli::RegisterSweep(app);
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {

@@ -8,6 +8,8 @@
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/crossbar/gaussian.hpp"
 #include "pcmsim/crossbar/periphery.hpp"
+#include "pcmsim/energy/event_counts.hpp"
+#include "pcmsim/energy/tile_events_map.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 
@@ -96,10 +98,13 @@ void AnalogBackend::Forward(const Matrix& x, Matrix& y, Pass pass) {
   }
   if (inference_ || opt_.training != AnalogTraining::kHwa) {
     array_->Forward(x, y);
+    (inference_ ? arr_infer_ : arr_fwd_).Add(x.cols());
   } else if (pass == Pass::kTrain) {
     HwaForward(x, y);
+    dig_fwd_.Add(x.cols());
   } else {
     ParallelGemm(w_, false, x, false, y);
+    dig_eval_.Add(x.cols());
   }
 }
 
@@ -134,8 +139,10 @@ void AnalogBackend::HwaForward(const Matrix& x, Matrix& y) {
 void AnalogBackend::Backward(const Matrix& dy, Matrix& dx) {
   if (opt_.training == AnalogTraining::kHwa && !inference_) {
     ParallelGemm(w_, true, dy, false, dx);
+    dig_bwd_.Add(dy.cols());
   } else {
     array_->Backward(dy, dx);
+    arr_bwd_.Add(dy.cols());
   }
 }
 
@@ -144,11 +151,18 @@ void AnalogBackend::Update(const Matrix& x, const Matrix& dy, const SgdStep& ste
   ++update_calls_;
   switch (opt_.training) {
     case AnalogTraining::kHwa:
+      dig_upd_.Add(x.cols());
       ParallelGemm(dy, false, x, true, grad_);
       SgdMomentumStep(step, grad_, w_, velocity_);
       break;
-    case AnalogTraining::kMixed: UpdateMixed(x, dy, step); break;
-    case AnalogTraining::kSgd: UpdateSgd(x, dy, step); break;
+    case AnalogTraining::kMixed:
+      arr_upd_.Add(x.cols());
+      UpdateMixed(x, dy, step);
+      break;
+    case AnalogTraining::kSgd:
+      arr_upd_.Add(x.cols());
+      UpdateSgd(x, dy, step);
+      break;
   }
 }
 
@@ -254,7 +268,8 @@ void AnalogBackend::ProgramForInference(std::uint64_t repeat) {
                                                       TileIndexBase(layer_, repeat));
     array_->Program(w_, 0.0);
     t_programmed_ = 0.0;
-  } else {
+  } else if (!inference_) {
+    train_events_ = array_->Events();
     t_programmed_ = t_now_;
   }
   inference_ = true;
@@ -273,6 +288,73 @@ crossbar::TileEvents AnalogBackend::Events() const {
   crossbar::TileEvents e = retired_events_;
   if (array_) e += array_->Events();
   return e;
+}
+
+namespace {
+
+// a - b, field by field (events of an array since a snapshot).
+crossbar::TileEvents Minus(crossbar::TileEvents a, const crossbar::TileEvents& b) {
+  a.forward_mvms -= b.forward_mvms;
+  a.backward_mvms -= b.backward_mvms;
+  a.calibration_mvms -= b.calibration_mvms;
+  a.bound_reruns -= b.bound_reruns;
+  a.dac_forward.conversions -= b.dac_forward.conversions;
+  a.adc_forward.conversions -= b.adc_forward.conversions;
+  a.dac_backward.conversions -= b.dac_backward.conversions;
+  a.adc_backward.conversions -= b.adc_backward.conversions;
+  a.cell_reads -= b.cell_reads;
+  a.read_g_dt -= b.read_g_dt;
+  a.array_reads -= b.array_reads;
+  a.set_pulses -= b.set_pulses;
+  a.reset_pulses -= b.reset_pulses;
+  a.program_pulses -= b.program_pulses;
+  a.verify_reads -= b.verify_reads;
+  return a;
+}
+
+}  // namespace
+
+void AnalogBackend::AddEvents(energy::EventCounts& counts) const {
+  using energy::Phase;
+  const energy::DataBytes bytes{4, 4};
+  const auto tally = [](const Tallies& t) {
+    energy::GemmTally g;
+    g.calls = t.calls;
+    g.samples = t.samples;
+    return g;
+  };
+  energy::AddGemmEvents(counts[Phase::kForward], "fp32/fp32", outputs_, inputs_, tally(dig_fwd_), bytes);
+  energy::AddGemmEvents(counts[Phase::kInference], "fp32/fp32", outputs_, inputs_, tally(dig_eval_), bytes);
+  energy::AddGemmEvents(counts[Phase::kBackward], "fp32/fp32", outputs_, inputs_, tally(dig_bwd_), bytes);
+  energy::AddUpdateEvents(counts[Phase::kUpdate], "fp32/fp32", outputs_, inputs_, tally(dig_upd_), bytes, 3, 2);
+  energy::TileEventsContext ctx;
+  ctx.out = outputs_;
+  ctx.in = inputs_;
+  ctx.row_blocks = array_ ? array_->row_blocks() : 1;
+  ctx.col_blocks = array_ ? array_->col_blocks() : 1;
+  crossbar::TileEvents training, inference = retired_events_;
+  if (array_) {
+    if (opt_.training == AnalogTraining::kHwa) {
+      inference += array_->Events();
+    } else {
+      training = inference_ ? train_events_ : array_->Events();
+      if (inference_) inference += Minus(array_->Events(), train_events_);
+    }
+  }
+  // On-device training: forward MVMs during training (including per-epoch test passes on
+  // the training array) are priced as the training forward phase.
+  ctx.forward_phase = Phase::kForward;
+  ctx.forward_samples = arr_fwd_.samples;
+  ctx.forward_calls = arr_fwd_.calls;
+  ctx.backward_samples = arr_bwd_.samples;
+  ctx.backward_calls = arr_bwd_.calls;
+  ctx.update_calls = arr_upd_.calls;
+  energy::AddTileEvents(training, ctx, counts);
+  ctx.forward_phase = Phase::kInference;
+  ctx.forward_samples = arr_infer_.samples;
+  ctx.forward_calls = arr_infer_.calls;
+  ctx.backward_samples = ctx.backward_calls = ctx.update_calls = 0;
+  energy::AddTileEvents(inference, ctx, counts);
 }
 
 std::int64_t AnalogBackend::SetPulses() const { return Events().set_pulses; }

@@ -69,6 +69,9 @@ class AnalogBackend final : public LayerBackend {
   Matrix Weights() const override;
   void SetWeights(const Matrix& w) override;
   void SaveState(StateMap& state) const override;
+  // Digital GEMMs of HWA training as fp32 MACs; array events of on-device training as the
+  // forward/backward/update phases; arrays after ProgramForInference as kInference.
+  void AddEvents(energy::EventCounts& counts) const override;
   void LoadState(const StateMap& state) override;
 
   // --- inference over time (experiment runner) ---
@@ -104,6 +107,14 @@ class AnalogBackend final : public LayerBackend {
   crossbar::IntMatrix counts_;
   std::unique_ptr<crossbar::AnalogMatrix> array_;
   crossbar::TileEvents retired_events_;  // of arrays replaced by re-programming
+  crossbar::TileEvents train_events_;    // array events up to ProgramForInference (on-device)
+  // Sample counts per phase for the energy mapping: training-time vs inference-time.
+  struct Tallies {
+    double calls = 0, samples = 0;
+    void Add(Index batch) { calls += 1; samples += static_cast<double>(batch); }
+  };
+  Tallies dig_fwd_, dig_eval_, dig_bwd_, dig_upd_;       // digital (HWA) GEMMs
+  Tallies arr_fwd_, arr_bwd_, arr_upd_, arr_infer_;      // array MVMs and pulse updates
   double t_now_ = 0.0;        // simulated time on the arrays, s
   double t_programmed_ = 0.0;  // when the inference reference was set
   double eps_ = 0.0;

@@ -178,6 +178,11 @@ class PcmArray {
   double max_t_prog_ = 0.0;  // s, latest programming time (reads must not precede it)
   bool uniform_t_prog_ = true;  // all cells programmed at t_prog_uniform_ (fast read path)
   double t_prog_uniform_ = 0.0;
+  // Workspace: expected G and read-noise sigma at cache_t_ (valid until the state, the
+  // temperature or the read time changes); seen_t_ = time of the last noisy read.
+  ArrayD cache_g_, cache_sigma_;
+  double cache_t_ = 0.0, seen_t_ = 0.0;
+  bool cache_valid_ = false, seen_valid_ = false;
 };
 
 }  // namespace pcmsim::device

@@ -86,9 +86,9 @@ namespace {
 
 // Block width for splitting `dim` so each block carries enough work; depends on shape only.
 Index GemmBlock(Index dim, double flops) {
-  constexpr double kMinFlopsPerBlock = 2.0e5;
+  constexpr double kMinFlopsPerBlock = 4.0e6;
   const Index by_work = static_cast<Index>(std::max(1.0, flops / kMinFlopsPerBlock));
-  const Index blocks = std::clamp<Index>(std::min<Index>(by_work, (dim + 15) / 16), 1, 8);
+  const Index blocks = std::clamp<Index>(std::min<Index>(by_work, (dim + 15) / 16), 1, 4);
   const Index width = (dim + blocks - 1) / blocks;
   return (width + 15) / 16 * 16;
 }

@@ -2,6 +2,8 @@
 #include "pcmsim/experiment/backends.hpp"
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/crossbar/tile_options_load.hpp"
+#include "pcmsim/nn/analog_backend.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 
 namespace pcmsim::experiment {
@@ -13,11 +15,54 @@ struct BackendKind {
   std::function<LayerMaker(io::ConfigReader& cfg, std::uint64_t seed)> configure;
 };
 
+// The cell population: `analog.device` names a devices/*.toml preset (default: the
+// conventional Joshi 2020 fit built in), and keys under `analog.cell.` override its keys
+// (e.g. --set analog.cell.projection.projection_ratio=2) so sweeps can move any parameter.
+device::PcmParams ReadDevice(io::ConfigReader& cfg) {
+  const std::filesystem::path file = cfg.GetPath("analog.device", "");
+  io::ConfigReader dev = file.empty() ? io::ConfigReader::FromString("", "built-in conventional preset")
+                                      : io::ConfigReader::FromFile(file);
+  const std::string prefix = "analog.cell.";
+  for (const auto& key : cfg.Keys("analog.cell")) {
+    dev.ApplyOverride(key.substr(prefix.size()) + "=" + cfg.ValueText(key));
+  }
+  device::PcmParams params = device::LoadPcmParams(dev, "");
+  dev.CheckAllConsumed();
+  return params;
+}
+
+nn::AnalogOptions ReadAnalog(io::ConfigReader& cfg) {
+  nn::AnalogOptions o;
+  o.training = cfg.GetEnum<nn::AnalogTraining>("analog.training", o.training,
+                                               {{"hwa", nn::AnalogTraining::kHwa},
+                                                {"mixed", nn::AnalogTraining::kMixed},
+                                                {"sgd", nn::AnalogTraining::kSgd}});
+  o.device = ReadDevice(cfg);
+  o.tile = crossbar::LoadTileOptions(cfg, "analog.tile");
+  o.hwa_weight_noise = cfg.GetDouble("analog.hwa_weight_noise", o.hwa_weight_noise);
+  o.hwa_periphery = cfg.GetBool("analog.hwa_periphery", o.hwa_periphery);
+  o.headroom = cfg.GetDouble("analog.headroom", o.headroom);
+  o.granularity = cfg.GetDouble("analog.granularity", o.granularity);
+  o.refresh_every = static_cast<int>(cfg.GetInt("analog.refresh_every", o.refresh_every));
+  o.refresh_threshold = cfg.GetDouble("analog.refresh_threshold", o.refresh_threshold);
+  o.step_time_s = cfg.GetDouble("analog.step_time_s", o.step_time_s);
+  o.bit_length = static_cast<int>(cfg.GetInt("analog.bit_length", o.bit_length));
+  o.Validate();
+  return o;
+}
+
 const std::vector<BackendKind>& Registry() {
   static const std::vector<BackendKind> kinds = {
       {"fp32",
        [](io::ConfigReader&, std::uint64_t) -> LayerMaker {
          return [](Index in, Index out, Index, Index) { return std::make_unique<nn::Fp32Backend>(in, out); };
+       }},
+      {"analog",
+       [](io::ConfigReader& cfg, std::uint64_t seed) -> LayerMaker {
+         const nn::AnalogOptions o = ReadAnalog(cfg);
+         return [o, seed](Index in, Index out, Index layer, Index) {
+           return std::make_unique<nn::AnalogBackend>(in, out, o, seed, layer);
+         };
        }},
   };
   return kinds;

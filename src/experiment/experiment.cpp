@@ -1,6 +1,8 @@
 // Parsing and validation of experiment files.
 #include "pcmsim/experiment/experiment.hpp"
 
+#include <algorithm>
+
 #include "pcmsim/core/error.hpp"
 
 namespace pcmsim::experiment {
@@ -26,6 +28,12 @@ void ModelOptions::Validate() const {
               layer_backends.size(), StrCat("must list one backend per layer (", n_layers, ")"));
   io::Require(init_from.empty() || std::filesystem::exists(init_from), "model.init_from", init_from.string(),
               "no such file");
+}
+
+void InferenceOptions::Validate() const {
+  io::Require(!times_s.empty(), "inference.times_s", "[]", "needs at least one time");
+  for (double t : times_s) io::Require(t > 0, "inference.times_s", t, "every time must be > 0 s");
+  io::Require(repeats >= 1 && repeats <= 1000, "inference.repeats", repeats, "must be in [1, 1000]");
 }
 
 std::string Experiment::LayerBackend(Index i) const {
@@ -87,12 +95,15 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
     e.data.test_limit = cfg.GetInt("data.test_limit", 0);
     ReadModel(cfg, e.model);
     ReadTrain(cfg, e.train);
+    e.inference.times_s = cfg.GetDoubleList("inference.times_s", e.inference.times_s);
+    e.inference.repeats = static_cast<int>(cfg.GetInt("inference.repeats", e.inference.repeats));
     e.train.seed = e.seed;
     e.backends = ConfigureBackends(cfg, e.seed);
     cfg.CheckAllConsumed();
     e.data.Validate();
     e.model.Validate();
     e.train.Validate();
+    e.inference.Validate();
     const auto names = BackendNames();
     for (Index i = 0; i + 1 < static_cast<Index>(e.model.layers.size()); ++i) {
       const std::string b = e.LayerBackend(i);

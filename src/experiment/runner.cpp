@@ -5,6 +5,7 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
+#include "pcmsim/experiment/inference_eval.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 
 namespace pcmsim::experiment {
@@ -55,7 +56,7 @@ void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Mlp& ml
 }
 
 void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, const RunSummary& s,
-                 const std::string& start, const io::Dataset& train) {
+                 const std::string& start, const io::Dataset& train, const AccuracyVsTime* over_time) {
   io::H5Writer out(o.output);
   WriteProvenance(out, "run", e.seed, start);
   out.WriteAttr("/", "end_time", UtcNow());
@@ -73,6 +74,10 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, c
   out.WriteAttr("/summary", "dataset", s.dataset);
   out.WriteAttr("/summary", "train_samples", static_cast<std::int64_t>(train.Samples()));
   out.WriteAttr("/summary", "experiment", e.name);
+  if (over_time != nullptr) {
+    WriteAccuracyVsTime(out, *over_time);
+    WritePulseCounts(out, mlp);
+  }
   out.Commit();
 }
 
@@ -102,10 +107,14 @@ RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
     start_epoch = s.history.empty() ? 0 : s.history.back().epoch;
     if (o.log) o.log(StrCat("resuming from ", CheckpointPath(o).string(), " after epoch ", start_epoch));
   }
+  const bool checkpoint = o.checkpoint && Checkpointable(mlp);
+  if (o.checkpoint && !checkpoint && o.log) {
+    o.log("note: on-device analog training keeps device state that is not checkpointed yet; no checkpoints");
+  }
   nn::TrainCallbacks cb = o.progress;
   cb.on_epoch = [&](const nn::EpochMetrics& m) {
     s.history.push_back(m);
-    if (o.checkpoint && m.epoch < e.train.epochs) WriteCheckpoint(e, o, mlp, s.history, start);
+    if (checkpoint && m.epoch < e.train.epochs) WriteCheckpoint(e, o, mlp, s.history, start);
     if (o.progress.on_epoch) o.progress.on_epoch(m);
   };
   nn::Train(mlp, train, has_test ? &test : nullptr, e.train, cb, start_epoch);
@@ -114,7 +123,13 @@ RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
   s.test_accuracy = has_test ? (s.history.empty() || s.history.back().test_accuracy < 0 ? nn::Evaluate(mlp, test)
                                                                                          : s.history.back().test_accuracy)
                              : 0.0;
-  WriteResult(e, o, mlp, s, start, train);
+  AccuracyVsTime over_time;
+  const bool analog = has_test && HasAnalogLayers(mlp);
+  if (analog) {
+    if (o.log) o.log("evaluating analog layers at times after programming");
+    over_time = EvaluateOverTime(mlp, test, e.inference, o.log);
+  }
+  WriteResult(e, o, mlp, s, start, train, analog ? &over_time : nullptr);
   std::error_code ec;
   std::filesystem::remove(CheckpointPath(o), ec);
   return s;

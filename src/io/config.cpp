@@ -218,6 +218,15 @@ std::filesystem::path ConfigReader::GetPath(std::string_view key, const std::fil
   return p.lexically_normal();
 }
 
+std::string ConfigReader::ValueText(std::string_view key) {
+  const toml::node* n = Find(impl_->root, key);
+  if (n == nullptr) Fail(key, "is missing");
+  impl_->used.insert(std::string(key));
+  std::ostringstream os;
+  n->visit([&](const auto& v) { os << v; });
+  return os.str();
+}
+
 void ConfigReader::MarkUsed(std::string_view prefix) {
   for (const auto& k : Keys(prefix)) impl_->used.insert(k);
 }

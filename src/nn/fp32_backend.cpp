@@ -23,12 +23,20 @@ void Fp32Backend::Backward(const Matrix& dy, Matrix& dx) {
 }
 
 void SgdMomentumStep(const SgdStep& step, const Matrix& grad, Matrix& w, Matrix& velocity) {
-  if (step.momentum > 0.0f || step.weight_decay > 0.0f) {
-    velocity.array() = step.momentum * velocity.array() + grad.array() + step.weight_decay * w.array();
-    w.array() -= step.lr * velocity.array();
-  } else {
-    w.array() -= step.lr * grad.array();
-  }
+  // One fused pass per column block; each element's arithmetic is independent of the
+  // blocking, so the bits do not depend on the thread count.
+  const float mu = step.momentum, wd = step.weight_decay, lr = step.lr;
+  ParallelFor(w.cols(), 64, [&](Index c0, Index c1) {
+    const Index n = (c1 - c0) * w.rows(), off = c0 * w.rows();
+    float* __restrict wp = w.data() + off;
+    float* __restrict vp = velocity.data() + off;
+    const float* __restrict gp = grad.data() + off;
+    for (Index i = 0; i < n; ++i) {
+      const float v = mu * vp[i] + gp[i] + wd * wp[i];
+      vp[i] = v;
+      wp[i] -= lr * v;
+    }
+  });
 }
 
 void Fp32Backend::Update(const Matrix& x, const Matrix& dy, const SgdStep& step) {

@@ -30,6 +30,14 @@ struct ModelOptions {
   void Validate() const;
 };
 
+// Evaluation of analog layers at times after programming (PHYSICS.md sec. 5).
+struct InferenceOptions {
+  // Times after programming, s, each > 0: 1 s, 1 h, 1 day, 1 month (30 d), 1 year (365 d).
+  std::vector<double> times_s = {1.0, 3600.0, 86400.0, 2592000.0, 31536000.0};
+  int repeats = 5;  // independent programming/noise draws, [1, 1000]
+  void Validate() const;
+};
+
 struct Experiment {
   std::string name = "experiment";
   std::string description;
@@ -38,6 +46,7 @@ struct Experiment {
   DataOptions data;
   ModelOptions model;
   nn::TrainOptions train;
+  InferenceOptions inference;
   BackendSet backends;     // parsed options of every backend kind
   std::string config_text;  // the resolved config (after overrides), written into results
   std::string source;       // file it came from

@@ -59,6 +59,10 @@ class ConfigReader {
     Fail(key, StrCat("'", v, "' is not one of: ", choices));
   }
 
+  // The value of `key` as TOML text (e.g. "0.5", "'abc'", "[1, 2]"), for re-applying it
+  // as an override elsewhere. Marks the key used. ConfigError if absent.
+  std::string ValueText(std::string_view key);
+
   // Marks every key below `prefix` as used (e.g. a section owned by another reader).
   void MarkUsed(std::string_view prefix);
   // Keys present (leaves, dotted) below `prefix` ("" = all).

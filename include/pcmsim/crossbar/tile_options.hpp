@@ -1,0 +1,67 @@
+// Options of a crossbar tile: weight mapping, periphery per direction, IR drop, read
+// noise folding, drift compensation, programming method and tiling limits.
+#pragma once
+
+#include <string_view>
+
+#include "pcmsim/core/types.hpp"
+#include "pcmsim/crossbar/periphery.hpp"
+
+namespace pcmsim::crossbar {
+
+// Digital correction of the conductance decay (PHYSICS.md sec. 1, aihwkit GlobalDriftCompensation).
+enum class DriftCompensation {
+  kNone,       // outputs as read
+  kGlobal,     // alpha = mean|y_0| / mean|y_t| over all outputs of a calibration batch
+  kPerColumn,  // one alpha per output line (ADC column)
+};
+
+// How the fast IR-drop model or the exact solve is used at read time.
+enum class IrDropModel {
+  kFast,   // first-order effective conductance (ir_drop.hpp), any size
+  kExact,  // exact nodal solve at each read: only for tiles up to 128 x 128
+};
+
+// How target conductances are written.
+enum class ProgramMethod {
+  kStatistical,    // one-shot statistical fit (device ProgramStatistical)
+  kProgramVerify,  // iterative program-and-verify (device ProgramVerify)
+};
+
+std::string_view ToString(DriftCompensation e);
+std::string_view ToString(IrDropModel e);
+std::string_view ToString(ProgramMethod e);
+
+struct TileOptions {
+  // Largest tile; bigger matrices are split (AnalogMatrix). aihwkit's default tile is
+  // 512 x 512 (code, MappingParameter max_input_size/max_output_size). [1, 65536].
+  Index max_rows = 512;  // outputs per tile
+  Index max_cols = 512;  // inputs per tile
+  // Conductance pairs per weight, [1, 4]. Pair p carries significance base^-p; pair 0
+  // holds the weight, later pairs are programmed with the residual error of the earlier ones.
+  int pairs_per_weight = 1;
+  // Significance ratio between consecutive pairs, [1, 256]; e.g. 8 (assumption, sweep it).
+  double significance_base = 8.0;
+  PeripheryOptions forward;   // periphery of y = W x
+  PeripheryOptions backward;  // periphery of d = W^T e; bound management is not used here
+  // Wire resistance per cell pitch, ohm, >= 0 (0 = no IR drop). Assumption: ~1 ohm per
+  // pitch for fine metal lines at 25 uS cells; sweep it.
+  double r_wire = 0.0;
+  IrDropModel ir_drop_model = IrDropModel::kFast;  // kExact: tiles up to 128 x 128 only
+  // Fold per-device read noise (device ReadNoiseStd at the read time) into an
+  // output-referred Gaussian of variance sum_j x_j^2 sigma_ij^2 (one extra GEMM).
+  bool read_noise = true;
+  DriftCompensation drift_compensation = DriftCompensation::kGlobal;
+  // Sample vectors in the drift-compensation calibration batch, [1, 65536]; inputs are a
+  // fixed uniform [-1, 1] draw of the tile's "drift_cal" stream.
+  Index calibration_samples = 32;
+  ProgramMethod program_method = ProgramMethod::kStatistical;
+  // Read voltage of a full-scale input (V), > 0, and MVM integration time (s), > 0: only
+  // used to count read energy. 0.2 V / 250 ns as in ENERGY.md (derived example).
+  double v_read = 0.2;
+  double t_integration = 250e-9;
+
+  void Validate() const;  // ConfigError naming field, value and constraint
+};
+
+}  // namespace pcmsim::crossbar

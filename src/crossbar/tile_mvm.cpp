@@ -1,0 +1,102 @@
+// The analog MVM of a tile: DAC, one GEMM on the cached conductances, output-referred
+// device read noise (one more GEMM) plus output noise, ADC, bound management, counting.
+#include <cmath>
+
+#include "pcmsim/core/parallel.hpp"
+#include "pcmsim/crossbar/gaussian.hpp"
+#include "pcmsim/crossbar/tile.hpp"
+
+namespace pcmsim::crossbar {
+
+void Tile::Mvm(Dir dir, const Eigen::Ref<const Matrix>& x, Matrix& y, Rng& rng) {
+  const PeripheryOptions& p = dir == Dir::kForward ? opt_.forward : opt_.backward;
+  ws_.scale = InputScales(x, p);
+  ApplyDac(x, ws_.scale, p, ws_.xt);
+  const bool bm = dir == Dir::kForward && p.bound_management == BoundManagement::kIterative &&
+                  p.output_bound > 0.0 && p.max_bound_rounds > 0;
+  AnalogPass(dir, p, ws_.xt, ws_.yt, rng, bm ? &ws_.saturated : nullptr);
+  if (bm && !ws_.saturated.empty()) BoundManagement(x, p, rng);
+  ws_.scale *= static_cast<float>(map_.out_gain);
+  y.resize(ws_.yt.rows(), ws_.yt.cols());
+  y.noalias() = ws_.yt * ws_.scale.asDiagonal();
+}
+
+void Tile::AnalogPass(Dir dir, const PeripheryOptions& p, const Matrix& xt, Matrix& yt, Rng& rng,
+                      std::vector<Index>* saturated) {
+  const bool fwd = dir == Dir::kForward;
+  if (fwd) {
+    ParallelGemm(cache_.w_fwd, false, xt, false, yt);
+  } else if (cache_.w_bwd.size() > 0) {
+    ParallelGemm(cache_.w_bwd, false, xt, false, yt);
+  } else {
+    ParallelGemm(cache_.w_fwd, true, xt, false, yt);
+  }
+  const Index n = yt.size();
+  const float sigma_out = static_cast<float>(p.output_noise);
+  const bool read_noise = cache_.var.size() > 0;
+  if (read_noise || sigma_out > 0.0f) {
+    ws_.gauss.resize(n);
+    FillGaussian(rng, ws_.gauss.data(), n, ws_.gauss_scratch);
+    const Eigen::Map<const Matrix> z(ws_.gauss.data(), yt.rows(), yt.cols());
+    if (read_noise) {
+      // Device read noise referred to the output: var_i = sum_j sigma_ij^2 x_j^2; it and
+      // the output noise are independent Gaussians, so one draw of the summed variance.
+      ws_.sq = xt.array().square().matrix();
+      ParallelGemm(cache_.var, !fwd, ws_.sq, false, ws_.var_out);
+      yt.array() += (ws_.var_out.array() + sigma_out * sigma_out).sqrt() * z.array();
+    } else {
+      yt.noalias() += sigma_out * z;
+    }
+  }
+  const float bound = static_cast<float>(p.output_bound);
+  if (saturated != nullptr) {
+    saturated->clear();
+    for (Index b = 0; b < yt.cols(); ++b) {
+      if (yt.col(b).cwiseAbs().maxCoeff() >= bound) saturated->push_back(b);
+    }
+  }
+  ClipAndQuantize(yt, bound, static_cast<float>(QuantStep(p.adc_bits, p.output_bound)));
+  CountMvm(fwd, p, xt);
+}
+
+void Tile::BoundManagement(const Eigen::Ref<const Matrix>& x, const PeripheryOptions& p, Rng& rng) {
+  std::vector<Index> active = ws_.saturated, still;
+  for (int round = 1; round <= p.max_bound_rounds && !active.empty(); ++round) {
+    const Index k = static_cast<Index>(active.size());
+    ws_.xs.resize(x.rows(), k);
+    ws_.scale_s.resize(k);
+    for (Index c = 0; c < k; ++c) {
+      ws_.xs.col(c) = x.col(active[c]);
+      ws_.scale_s(c) = ws_.scale(active[c]) * 2.0f;  // inputs halved once more
+    }
+    ApplyDac(ws_.xs, ws_.scale_s, p, ws_.xts);
+    AnalogPass(Dir::kForward, p, ws_.xts, ws_.ys, rng, &still);
+    for (Index c = 0; c < k; ++c) {
+      ws_.yt.col(active[c]) = ws_.ys.col(c);
+      ws_.scale(active[c]) = ws_.scale_s(c);
+    }
+    events_.bound_reruns += k;
+    for (Index& s : still) s = active[s];
+    active.swap(still);
+  }
+}
+
+void Tile::CountMvm(bool forward, const PeripheryOptions& p, const Matrix& xt) {
+  const Index batch = xt.cols();
+  ConverterCount& dac = forward ? events_.dac_forward : events_.dac_backward;
+  ConverterCount& adc = forward ? events_.adc_forward : events_.adc_backward;
+  dac.conversions += xt.rows() * batch;
+  dac.bits = p.dac_bits;
+  adc.conversions += (forward ? rows_ : cols_) * batch;
+  adc.bits = p.adc_bits;
+  (forward ? events_.forward_mvms : events_.backward_mvms) += batch;
+  events_.cell_reads += 2 * opt_.pairs_per_weight * rows_ * cols_ * batch;
+  // Each input line drives all devices on it for the share of the read pulse its value sets.
+  const ArrayD& line_g = forward ? cache_.col_g : cache_.row_g;
+  const ArrayD share = p.encoding == InputEncoding::kAmplitude
+                           ? xt.array().square().rowwise().sum().cast<double>().eval()
+                           : xt.array().abs().rowwise().sum().cast<double>().eval();
+  events_.read_g_dt += opt_.t_integration * (line_g * share).sum();
+}
+
+}  // namespace pcmsim::crossbar

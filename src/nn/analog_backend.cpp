@@ -1,0 +1,280 @@
+// Analog layer: HWA noise injection on digital weights, mixed-precision pulse updates, and
+// stochastic pulse-train SGD, all on crossbar::AnalogMatrix.
+#include "pcmsim/nn/analog_backend.hpp"
+
+#include <cmath>
+
+#include "pcmsim/core/error.hpp"
+#include "pcmsim/core/parallel.hpp"
+#include "pcmsim/crossbar/gaussian.hpp"
+#include "pcmsim/crossbar/periphery.hpp"
+#include "pcmsim/io/config.hpp"
+#include "pcmsim/nn/fp32_backend.hpp"
+
+namespace pcmsim::nn {
+
+std::string_view ToString(AnalogTraining t) {
+  switch (t) {
+    case AnalogTraining::kHwa: return "hwa";
+    case AnalogTraining::kMixed: return "mixed";
+    case AnalogTraining::kSgd: return "sgd";
+  }
+  return "?";
+}
+
+void AnalogOptions::Validate() const {
+  io::Require(hwa_weight_noise >= 0 && hwa_weight_noise <= 1, "analog.hwa_weight_noise", hwa_weight_noise,
+              "must be in [0, 1]");
+  io::Require(headroom >= 1, "analog.headroom", headroom, "must be >= 1");
+  io::Require(granularity >= 0, "analog.granularity", granularity, "must be >= 0 (0 = derived from the device)");
+  io::Require(refresh_every >= 0, "analog.refresh_every", refresh_every, "must be >= 0");
+  io::Require(refresh_threshold > 0 && refresh_threshold <= 1, "analog.refresh_threshold", refresh_threshold,
+              "must be in (0, 1]");
+  io::Require(step_time_s > 0, "analog.step_time_s", step_time_s, "must be > 0");
+  io::Require(bit_length >= 1 && bit_length <= 64, "analog.bit_length", bit_length, "must be in [1, 64]");
+  device.Validate();
+  tile.Validate();
+}
+
+AnalogBackend::AnalogBackend(Index inputs, Index outputs, const AnalogOptions& options, std::uint64_t seed,
+                             Index layer)
+    : inputs_(inputs),
+      outputs_(outputs),
+      layer_(layer),
+      seed_(seed),
+      opt_(options),
+      w_(Matrix::Zero(outputs, inputs)),
+      velocity_(Matrix::Zero(outputs, inputs)) {
+  opt_.Validate();
+}
+
+// Tile stream indices: layer * 2^20 + (repeat + 1) * 2^10 + tile, disjoint across layers
+// and repeats (2^10 tiles per matrix, 2^10 repeats).
+static std::uint64_t TileIndexBase(Index layer, std::uint64_t repeat) {
+  return (static_cast<std::uint64_t>(layer) << 20) + ((repeat + 1) << 10);
+}
+
+double AnalogBackend::DerivedGranularity() const {
+  const device::PcmParams& d = opt_.device;
+  const double g_lo = array_->tile(0, 0).devices().g_min();
+  // Mean SET step over the states a device passes from g_lo to where SET saturates
+  // (mu_dG = slope G + offset reaches 0 at -offset/slope when slope < 0) or g_max.
+  double g_top = d.g_max;
+  if (d.set_dg_slope < 0) g_top = std::min(g_top, -d.set_dg_offset / d.set_dg_slope);
+  const double g_mid = 0.5 * (g_lo + g_top);
+  const double step = d.set_dg_slope * g_mid + d.set_dg_offset;
+  if (step <= 0) {
+    throw ConfigError(StrCat("device '", d.name, "': mean SET step at mid-window is ", step,
+                             " S; on-device training needs SET pulses that raise G (or set analog.granularity)"));
+  }
+  return weight_scale_ * step / (d.g_max - g_lo);
+}
+
+void AnalogBackend::SetWeights(const Matrix& w) {
+  if (w.rows() != outputs_ || w.cols() != inputs_) {
+    throw DimensionError(StrCat("analog layer ", layer_, ": weights are ", w.rows(), "x", w.cols(), ", layer is ",
+                                outputs_, "x", inputs_));
+  }
+  w_ = w;
+  inference_ = false;
+  if (opt_.training == AnalogTraining::kHwa) return;
+  // On-device training: the initial weights are programmed at t = 0 with headroom.
+  if (array_) retired_events_ += array_->Events();
+  array_ = std::make_unique<crossbar::AnalogMatrix>(outputs_, inputs_, opt_.device, opt_.tile, seed_,
+                                                    static_cast<std::uint64_t>(layer_) << 20);
+  const double max_abs = w.cwiseAbs().maxCoeff();
+  weight_scale_ = opt_.headroom * (max_abs > 0 ? max_abs : 1.0);
+  t_now_ = 0.0;
+  array_->Program(w, t_now_, weight_scale_);
+  eps_ = opt_.granularity > 0 ? opt_.granularity : DerivedGranularity();
+  chi_ = Matrix::Zero(outputs_, inputs_);
+}
+
+void AnalogBackend::Forward(const Matrix& x, Matrix& y, Pass pass) {
+  if (x.rows() != inputs_) {
+    throw DimensionError(StrCat("analog layer ", layer_, " expects ", inputs_, " inputs, got ", x.rows()));
+  }
+  if (inference_ || opt_.training != AnalogTraining::kHwa) {
+    array_->Forward(x, y);
+  } else if (pass == Pass::kTrain) {
+    HwaForward(x, y);
+  } else {
+    ParallelGemm(w_, false, x, false, y);
+  }
+}
+
+void AnalogBackend::HwaForward(const Matrix& x, Matrix& y) {
+  Rng rng = MakeStream(seed_, "hwa_noise", static_cast<std::uint64_t>(layer_), forward_calls_++);
+  const float w_max = std::max(w_.cwiseAbs().maxCoeff(), 1e-12f);
+  noisy_.resize(w_.rows(), w_.cols());
+  ArrayF scratch;
+  crossbar::FillGaussian(rng, noisy_.data(), noisy_.size(), scratch);
+  const float sigma = static_cast<float>(opt_.hwa_weight_noise);
+  // Normalised weights w~ = w / w_max (the tile's weight units), with the injected noise.
+  noisy_.array() = w_.array() / w_max + sigma * noisy_.array();
+  if (!opt_.hwa_periphery) {
+    ParallelGemm(noisy_, false, x, false, y, w_max);
+    return;
+  }
+  const crossbar::PeripheryOptions& p = opt_.tile.forward;
+  const Eigen::RowVectorXf scale = crossbar::InputScales(x, p);
+  Matrix xq;
+  crossbar::ApplyDac(x, scale, p, xq);
+  ParallelGemm(noisy_, false, xq, false, y);
+  if (p.output_noise > 0) {
+    ArrayF noise(y.size());
+    crossbar::FillGaussian(rng, noise.data(), y.size(), scratch);
+    y.array() += static_cast<float>(p.output_noise) * Eigen::Map<const Matrix>(noise.data(), y.rows(), y.cols()).array();
+  }
+  crossbar::ClipAndQuantize(y, static_cast<float>(p.output_bound),
+                            static_cast<float>(crossbar::QuantStep(p.adc_bits, p.output_bound)));
+  y = (y.array().rowwise() * (scale.array() * w_max)).matrix();
+}
+
+void AnalogBackend::Backward(const Matrix& dy, Matrix& dx) {
+  if (opt_.training == AnalogTraining::kHwa && !inference_) {
+    ParallelGemm(w_, true, dy, false, dx);
+  } else {
+    array_->Backward(dy, dx);
+  }
+}
+
+void AnalogBackend::Update(const Matrix& x, const Matrix& dy, const SgdStep& step) {
+  if (inference_) throw Error(StrCat("analog layer ", layer_, ": Update() after programming for inference"));
+  ++update_calls_;
+  switch (opt_.training) {
+    case AnalogTraining::kHwa:
+      ParallelGemm(dy, false, x, true, grad_);
+      SgdMomentumStep(step, grad_, w_, velocity_);
+      break;
+    case AnalogTraining::kMixed: UpdateMixed(x, dy, step); break;
+    case AnalogTraining::kSgd: UpdateSgd(x, dy, step); break;
+  }
+}
+
+void AnalogBackend::UpdateMixed(const Matrix& x, const Matrix& dy, const SgdStep& step) {
+  // chi accumulates the desired change -lr * dL/dW; whole pulses of size eps leave it.
+  ParallelGemm(dy, false, x, true, chi_, -step.lr, 1.0f);
+  const float inv_eps = static_cast<float>(1.0 / eps_);
+  counts_ = (chi_.array() * inv_eps).cast<int>();  // truncation toward zero
+  chi_.array() -= counts_.array().cast<float>() * static_cast<float>(eps_);
+  t_now_ += opt_.step_time_s;
+  ApplyCounts();
+  FinishStep();
+}
+
+void AnalogBackend::ApplyCounts() {
+  if ((counts_.array() != 0).any()) array_->ApplyPulses(counts_, t_now_);
+}
+
+void AnalogBackend::FinishStep() {
+  ++steps_;
+  if (opt_.refresh_every > 0 && steps_ % opt_.refresh_every == 0) {
+    array_->RefreshSaturated(opt_.refresh_threshold, t_now_);
+  }
+}
+
+namespace {
+
+// Bits (0/1 as float) for B samples x BL slots: bit(i, b*BL + t) = U < p(i, b); split by the
+// sign of the value into `pos` and `neg`.
+void PulseTrains(const Matrix& v, float c, int bl, Rng& rng, Matrix& pos, Matrix& neg, bool& any_neg) {
+  const Index rows = v.rows(), batch = v.cols();
+  pos.setZero(rows, batch * bl);
+  neg.setZero(rows, batch * bl);
+  any_neg = false;
+  for (Index b = 0; b < batch; ++b) {
+    for (Index i = 0; i < rows; ++i) {
+      const float val = v(i, b);
+      if (val == 0.0f) continue;
+      const double p = std::min(1.0, static_cast<double>(c * std::abs(val)));
+      Matrix& dst = val > 0 ? pos : neg;
+      any_neg |= val < 0;
+      for (int t = 0; t < bl; ++t) {
+        if (rng.Uniform() < p) dst(i, b * bl + t) = 1.0f;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void AnalogBackend::UpdateSgd(const Matrix& x, const Matrix& dy, const SgdStep& step) {
+  // Expected pulses per weight: BL * sum_b p_x p_d = lr |sum_b d x| / eps with
+  // p_x = c_x |x|, p_d = c_d |d|, c_x c_d = lr / (eps BL); the factors are balanced so that
+  // the largest |x| and |d| of the batch get the same probability (update management).
+  const float x_max = std::max(x.cwiseAbs().maxCoeff(), 1e-30f);
+  const float d_max = std::max(dy.cwiseAbs().maxCoeff(), 1e-30f);
+  const double k = step.lr / (eps_ * opt_.bit_length);
+  const float c_x = static_cast<float>(std::sqrt(k * d_max / x_max));
+  const float c_d = static_cast<float>(std::sqrt(k * x_max / d_max));
+  Rng rng = MakeStream(seed_, "pulse_trains", static_cast<std::uint64_t>(layer_), update_calls_);
+  Matrix xp, xn, dp, dn;
+  bool x_neg = false, d_neg = false;
+  PulseTrains(x, c_x, opt_.bit_length, rng, xp, xn, x_neg);
+  PulseTrains(dy, c_d, opt_.bit_length, rng, dp, dn, d_neg);
+  // dW = -lr d x^T: G+ gets coincidences of opposite signs, G- of equal signs.
+  Matrix up, down;
+  ParallelGemm(dn, false, xp, true, up);
+  ParallelGemm(dp, false, xp, true, down);
+  if (x_neg) {
+    ParallelGemm(dp, false, xn, true, up, 1.0f, 1.0f);
+    ParallelGemm(dn, false, xn, true, down, 1.0f, 1.0f);
+  }
+  (void)d_neg;
+  t_now_ += opt_.step_time_s;
+  counts_ = up.cast<int>();
+  ApplyCounts();
+  counts_ = -down.cast<int>();
+  ApplyCounts();
+  FinishStep();
+}
+
+Matrix AnalogBackend::Weights() const {
+  if (array_ && (inference_ || opt_.training != AnalogTraining::kHwa)) return array_->Weights();
+  return w_;
+}
+
+void AnalogBackend::SaveState(StateMap& state) const {
+  if (opt_.training != AnalogTraining::kHwa) {
+    throw Error("analog on-device training cannot be checkpointed yet (device state is not saved)");
+  }
+  state["velocity"] = velocity_.cast<double>();
+}
+
+void AnalogBackend::LoadState(const StateMap& state) {
+  if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
+}
+
+void AnalogBackend::ProgramForInference(std::uint64_t repeat) {
+  if (opt_.training == AnalogTraining::kHwa) {
+    if (array_) retired_events_ += array_->Events();
+    array_ = std::make_unique<crossbar::AnalogMatrix>(outputs_, inputs_, opt_.device, opt_.tile,
+                                                      StreamSeed(seed_, "analog_eval", repeat),
+                                                      TileIndexBase(layer_, repeat));
+    array_->Program(w_, 0.0);
+    t_programmed_ = 0.0;
+  } else {
+    t_programmed_ = t_now_;
+  }
+  inference_ = true;
+}
+
+void AnalogBackend::ReadAfter(double t_s) {
+  if (!array_) throw Error(StrCat("analog layer ", layer_, ": ReadAfter() before ProgramForInference()"));
+  array_->ReadAt(t_programmed_ + t_s);
+}
+
+void AnalogBackend::SetCompensationApplied(bool on) {
+  if (array_) array_->SetCompensationApplied(on);
+}
+
+crossbar::TileEvents AnalogBackend::Events() const {
+  crossbar::TileEvents e = retired_events_;
+  if (array_) e += array_->Events();
+  return e;
+}
+
+std::int64_t AnalogBackend::SetPulses() const { return Events().set_pulses; }
+
+}  // namespace pcmsim::nn

@@ -140,6 +140,12 @@ void LevelStudies(const PcmParams& params, const CharacterizeOptions& o, Charact
   }
 }
 
+// Bits of an ideal uniform quantiser with this rms error over `range`, capped at the 53-bit
+// mantissa of a double (an ideal device has zero error).
+double Bits(double range, double rms) {
+  return std::min(53.0, std::log2(range / (std::sqrt(12.0) * rms)));
+}
+
 }  // namespace
 
 std::vector<double> CharacterizeOptions::DefaultDriftTimes() {
@@ -185,8 +191,8 @@ void MeasurePrecision(const PcmParams& params, const CharacterizeOptions& o, Cha
     const double rms = std::sqrt((alpha * read - targets).square().mean());
     const double rms_raw = std::sqrt((read - targets).square().mean());
     r.rms_error.push_back(rms);
-    r.effective_bits.push_back(std::log2(range / (std::sqrt(12.0) * rms)));
-    r.effective_bits_uncompensated.push_back(std::log2(range / (std::sqrt(12.0) * rms_raw)));
+    r.effective_bits.push_back(Bits(range, rms));
+    r.effective_bits_uncompensated.push_back(Bits(range, rms_raw));
   }
 }
 

@@ -35,5 +35,14 @@ TEST(Characterize, StudiesHaveConsistentShapesAndTrends) {
   EXPECT_GT(r.pv_stats.MeanPulses(), 1.0);
 }
 
+TEST(Characterize, IdealDeviceReachesTheBitCap) {
+  CharacterizeOptions o;
+  o.cells = 1000;
+  CharacterizeResult r;
+  MeasurePrecision(IdealParams(), o, r);
+  for (double b : r.effective_bits) EXPECT_EQ(b, 53.0);
+  for (double e : r.rms_error) EXPECT_EQ(e, 0.0);
+}
+
 }  // namespace
 }  // namespace pcmsim::device

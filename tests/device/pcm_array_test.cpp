@@ -180,6 +180,41 @@ TEST(PcmArrayDeterminism, StreamsDifferBySeedIndexAndOperation) {
   EXPECT_FALSE(BitEqual(g1, g3));
 }
 
+// Repeated noisy reads at one time reuse the cached expected G and sigma: bits must equal a
+// read that recomputes them, and any state change must invalidate the cache.
+TEST(PcmArrayRead, CachedRepeatedReadsEqualRecomputedReads) {
+  const PcmParams p = ConventionalParams();
+  PcmArray a(p, 20000, 6), b(p, 20000, 6);
+  a.ProgramStatistical(Ramp(20000, 0.0, 25 * kUs), 0.0);
+  b.ProgramStatistical(Ramp(20000, 0.0, 25 * kUs), 0.0);
+  ArrayD ga, gb;
+  a.Read(3600.0, ga, true);
+  b.Read(3600.0, gb, true);
+  EXPECT_TRUE(BitEqual(ga, gb));
+  a.Read(3600.0, ga, true);     // fills the cache
+  b.SetTemperature(300.0);      // same temperature, but drops the cache
+  b.Read(3600.0, gb, true);     // recomputed
+  EXPECT_TRUE(BitEqual(ga, gb));
+  a.Read(3600.0, ga, true);     // from the cache
+  b.SetTemperature(300.0);
+  b.Read(3600.0, gb, true);
+  EXPECT_TRUE(BitEqual(ga, gb));
+  PcmParams quiet = p;
+  quiet.read_noise_scale = 0.0;
+  PcmArray c(quiet, 100, 2);
+  c.ProgramStatistical(ArrayD::Constant(100, 5 * kUs), 0.0);
+  ArrayD g, expect;
+  c.Read(100.0, g, true);
+  c.Read(100.0, g, true);
+  c.Read(100.0, g, true);  // cached now
+  const std::vector<Index> some{3, 50};
+  c.ProgramStatistical(some, std::vector<double>{20 * kUs, 20 * kUs}, 100.0);
+  c.Read(100.0, g, true);
+  c.ExpectedConductance(100.0, expect);
+  EXPECT_TRUE(BitEqual(g, expect));
+  EXPECT_GT(g[3], 10 * kUs);
+}
+
 TEST(PcmArrayPulses, NoiseFreeSetStepsFollowTheMeanRecursion) {
   PcmParams p = IdealParams();
   p.set_dg_slope = -0.084;

@@ -55,7 +55,8 @@ struct CharacterizeResult {
   // bits = log2((g_max - g_lo) / (sqrt(12) * rms(alpha * G_read - G_target))), i.e. the
   // resolution of an ideal uniform quantiser with the same rms error over the same range.
   // alpha = mean(G_target) / mean(G_calibration read) (global drift compensation from a
-  // separate noisy read at the same time); "uncompensated" uses alpha = 1.
+  // separate noisy read at the same time); "uncompensated" uses alpha = 1. Capped at 53
+  // (a double's mantissa), which an ideal device reaches.
   std::vector<double> precision_times;
   std::vector<double> effective_bits, effective_bits_uncompensated, rms_error;
   ProgramStats pv_stats;  // of the level study's program-and-verify

@@ -129,13 +129,17 @@ class PcmArray {
                              double t_prog_s);
 
   // --- pulses (training, refresh) ---
-  // counts[i] gradual SET pulses on cells[i] at absolute time t_s (t_s >= its t_prog).
+  // counts[i] gradual SET pulses on cells[i] at absolute time t_s. Cells in one call must be
+  // distinct (they are updated in parallel). Stuck cells are counted but do not change.
   void ApplySet(std::span<const Index> cells, std::span<const int> counts, double t_s);
   // One RESET pulse on each listed cell: G -> reset level (+-reset_std_rel), drift restarts.
   void ApplyReset(std::span<const Index> cells, double t_s);
 
-  // --- reads at absolute time t_s (>= every cell's t_prog) ---
-  // Drift (+ temperature) and, if with_read_noise, one 1/f read-noise draw per cell.
+  // --- reads at absolute time t_s ---
+  // Time never runs backward for an array: every call's t_s must be >= the latest
+  // programming/pulse time of the array (pcmsim::Error otherwise).
+  // Drift (+ temperature) and, if with_read_noise, one 1/f read-noise draw per cell (new
+  // draws every call). Reads clip at 0 S. Repeated noisy reads at one t_s reuse a cache.
   void Read(double t_s, ArrayD& out, bool with_read_noise);
   void Read(double t_s, ArrayF& out, bool with_read_noise);
   // Noise-free expected conductance at t_s (no random draw, no counter).
@@ -178,6 +182,11 @@ class PcmArray {
   double max_t_prog_ = 0.0;  // s, latest programming time (reads must not precede it)
   bool uniform_t_prog_ = true;  // all cells programmed at t_prog_uniform_ (fast read path)
   double t_prog_uniform_ = 0.0;
+  // Workspace: expected G and read-noise sigma at cache_t_ (valid until the state, the
+  // temperature or the read time changes); seen_t_ = time of the last noisy read.
+  ArrayD cache_g_, cache_sigma_;
+  double cache_t_ = 0.0, seen_t_ = 0.0;
+  bool cache_valid_ = false, seen_valid_ = false;
 };
 
 }  // namespace pcmsim::device

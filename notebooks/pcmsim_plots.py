@@ -6,6 +6,7 @@ is skipped (None is returned), so the same code works before and after a backend
 """
 
 import os
+import re
 
 import h5py
 import numpy as np
@@ -42,6 +43,13 @@ def _get(f, name):
 
 def _label(path):
     with h5py.File(path, "r") as f:
+        if "summary" in f and "device" in f["summary"].attrs:
+            return text(f["summary"].attrs["device"])
+        if "experiment" in f.attrs and "config" in f:
+            # Analog runs: name the device preset of the resolved config ([analog] device = ...).
+            m = re.search(r"^\s*device\s*=\s*['\"]([^'\"]+)['\"]", text(f["config"][()]), re.M)
+            if m:
+                return f'{text(f.attrs["experiment"])} ({os.path.splitext(os.path.basename(m.group(1)))[0]})'
         for key in ("experiment", "device"):
             if key in f.attrs:
                 return text(f.attrs[key])

@@ -111,7 +111,8 @@ void Fp8Backend::CountGemm(double m, double k, double n, double& macs, const Flo
   counts_.result_bytes += m * n * forward_.accum_format.Bits() / 8.0;
 }
 
-void Fp8Backend::Forward(const Matrix& x, Matrix& y, Pass /*pass*/) {
+void Fp8Backend::Forward(const Matrix& x, Matrix& y, Pass pass) {
+  (pass == Pass::kEval ? eval_forward_ : train_forward_).Add(x.cols());
   if (x.rows() != master_.cols()) {
     throw DimensionError(StrCat("fp8 layer expects ", master_.cols(), " inputs, got ", x.rows()));
   }
@@ -124,12 +125,14 @@ void Fp8Backend::Backward(const Matrix& dy, Matrix& dx) {
   if (dy.rows() != master_.rows()) {
     throw DimensionError(StrCat("fp8 layer expects ", master_.rows(), " output errors, got ", dy.rows()));
   }
+  backward_calls_.Add(dy.cols());
   numerics::LowpGemm(master_, true, dy, false, dx, backward_, StreamSeed(seed_, "fp8_backward", gemm_calls_++));
   CountGemm(static_cast<double>(master_.cols()), static_cast<double>(master_.rows()), static_cast<double>(dy.cols()),
             counts_.backward_macs, backward_.a_format, backward_.b_format);
 }
 
 void Fp8Backend::Update(const Matrix& x, const Matrix& dy, const SgdStep& step) {
+  update_calls_.Add(x.cols());
   numerics::LowpGemm(dy, false, x, true, grad_, gradient_,
                      StreamSeed(seed_, "fp8_gradient", static_cast<std::uint64_t>(step.step)));
   CountGemm(static_cast<double>(dy.rows()), static_cast<double>(x.cols()), static_cast<double>(x.rows()),
@@ -166,6 +169,26 @@ void Fp8Backend::ApplyUpdate(const SgdStep& step) {
       }
     }
   });
+}
+
+void Fp8Backend::AddEvents(energy::EventCounts& counts) const {
+  using energy::Phase;
+  const Index out = master_.rows(), in = master_.cols();
+  const auto key = [](const numerics::LowpGemmOptions& g) { return g.a_format.name + "/" + g.accum_format.name; };
+  const auto bytes = [](const numerics::LowpGemmOptions& g) {
+    return energy::DataBytes{g.a_format.Bits() / 8.0, g.b_format.Bits() / 8.0};
+  };
+  energy::AddGemmEvents(counts[Phase::kInference], key(forward_), out, in, eval_forward_, bytes(forward_));
+  energy::AddGemmEvents(counts[Phase::kForward], key(forward_), out, in, train_forward_, bytes(forward_));
+  energy::AddGemmEvents(counts[Phase::kBackward], key(backward_), out, in, backward_calls_, bytes(backward_));
+  // Update: dW GEMM in the gradient formats, then the AXPY with momentum in the master format.
+  // Same model as the FP32 backend: 3 MACs per weight, weights and momentum read and
+  // written in DRAM once per step, here at the master format's width.
+  energy::AddUpdateEvents(counts[Phase::kUpdate], key(gradient_), out, in, update_calls_, bytes(gradient_), 0, 0);
+  const double weights = static_cast<double>(out) * static_cast<double>(in);
+  energy::PhaseCounts& u = counts[Phase::kUpdate];
+  u.macs[master_format_.name + "/" + master_format_.name] += 3.0 * weights * update_calls_.calls;
+  u.bytes["dram"] += 2.0 * 2.0 * weights * (master_format_.Bits() / 8.0) * update_calls_.calls;
 }
 
 void Fp8Backend::SetWeights(const Matrix& w) {

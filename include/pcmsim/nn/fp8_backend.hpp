@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "pcmsim/io/config.hpp"
+#include "pcmsim/energy/event_counts.hpp"
 #include "pcmsim/nn/backend.hpp"
 #include "pcmsim/numerics/float_format.hpp"
 #include "pcmsim/numerics/lowp_gemm.hpp"
@@ -73,6 +74,8 @@ class Fp8Backend final : public LayerBackend {
   Index Inputs() const override { return master_.cols(); }
   Index Outputs() const override { return master_.rows(); }
   void Forward(const Matrix& x, Matrix& y, Pass pass) override;
+  // MACs keyed "<operand format>/<accumulator format>", traffic at the formats' widths.
+  void AddEvents(energy::EventCounts& counts) const override;
   void Backward(const Matrix& dy, Matrix& dx) override;
   void Update(const Matrix& x, const Matrix& dy, const SgdStep& step) override;
   Matrix Weights() const override { return master_; }
@@ -92,6 +95,7 @@ class Fp8Backend final : public LayerBackend {
   Fp8Options options_;
   std::uint64_t seed_;
   numerics::LowpGemmOptions forward_, backward_, gradient_;  // derived GEMM settings
+  energy::GemmTally train_forward_, eval_forward_, backward_calls_, update_calls_;  // energy tallies
   numerics::FloatFormat master_format_;
   Matrix master_;    // out x in, values on the master format grid
   Matrix velocity_;  // momentum buffer, on the master format grid

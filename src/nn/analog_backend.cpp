@@ -152,8 +152,7 @@ void AnalogBackend::Update(const Matrix& x, const Matrix& dy, const SgdStep& ste
   switch (opt_.training) {
     case AnalogTraining::kHwa:
       dig_upd_.Add(x.cols());
-      ParallelGemm(dy, false, x, true, grad_);
-      SgdMomentumStep(step, grad_, w_, velocity_);
+      SgdMomentumGemmStep(step, dy, x, grad_, w_, velocity_);
       break;
     case AnalogTraining::kMixed:
       arr_upd_.Add(x.cols());

@@ -22,27 +22,51 @@ void Fp32Backend::Backward(const Matrix& dy, Matrix& dx) {
   backward_.Add(dy.cols());
 }
 
+namespace {
+
+// v <- mu v + g + wd w; w <- w - lr v over n consecutive elements.
+void MomentumKernel(const SgdStep& step, const float* __restrict gp, float* __restrict wp, float* __restrict vp,
+                    Index n) {
+  const float mu = step.momentum, wd = step.weight_decay, lr = step.lr;
+  for (Index i = 0; i < n; ++i) {
+    const float v = mu * vp[i] + gp[i] + wd * wp[i];
+    vp[i] = v;
+    wp[i] -= lr * v;
+  }
+}
+
+}  // namespace
+
 void SgdMomentumStep(const SgdStep& step, const Matrix& grad, Matrix& w, Matrix& velocity) {
   // One fused pass per column block; each element's arithmetic is independent of the
   // blocking, so the bits do not depend on the thread count.
-  const float mu = step.momentum, wd = step.weight_decay, lr = step.lr;
   ParallelFor(w.cols(), 64, [&](Index c0, Index c1) {
-    const Index n = (c1 - c0) * w.rows(), off = c0 * w.rows();
-    float* __restrict wp = w.data() + off;
-    float* __restrict vp = velocity.data() + off;
-    const float* __restrict gp = grad.data() + off;
-    for (Index i = 0; i < n; ++i) {
-      const float v = mu * vp[i] + gp[i] + wd * wp[i];
-      vp[i] = v;
-      wp[i] -= lr * v;
-    }
+    const Index off = c0 * w.rows();
+    MomentumKernel(step, grad.data() + off, w.data() + off, velocity.data() + off, (c1 - c0) * w.rows());
+  });
+}
+
+void SgdMomentumGemmStep(const SgdStep& step, const Matrix& dy, const Matrix& x, Matrix& grad, Matrix& w,
+                         Matrix& velocity) {
+  const Index out = w.rows(), in = w.cols();
+  if (dy.rows() != out || x.rows() != in || dy.cols() != x.cols()) {
+    throw DimensionError(StrCat("weight gradient of a ", out, "x", in, " layer from dy ", dy.rows(), "x", dy.cols(),
+                                " and x ", x.rows(), "x", x.cols()));
+  }
+  grad.resize(out, in);
+  // Each column block of dW = dy x^T is computed and applied while it is still in cache.
+  // The block width depends on the shape only, so the bits do not depend on the threads.
+  const double flops = 2.0 * static_cast<double>(out) * static_cast<double>(in) * static_cast<double>(x.cols());
+  ParallelFor(in, GemmBlockWidth(in, flops), [&](Index c0, Index c1) {
+    const Index n = c1 - c0, off = c0 * out;
+    grad.middleCols(c0, n).noalias() = dy * x.middleRows(c0, n).transpose();
+    MomentumKernel(step, grad.data() + off, w.data() + off, velocity.data() + off, n * out);
   });
 }
 
 void Fp32Backend::Update(const Matrix& x, const Matrix& dy, const SgdStep& step) {
-  ParallelGemm(dy, false, x, true, grad_);
   update_.Add(x.cols());
-  SgdMomentumStep(step, grad_, w_, velocity_);
+  SgdMomentumGemmStep(step, dy, x, grad_, w_, velocity_);
 }
 
 void Fp32Backend::AddEvents(energy::EventCounts& counts) const {

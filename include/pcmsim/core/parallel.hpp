@@ -24,4 +24,8 @@ void ParallelFor(Index n, Index grain, const std::function<void(Index, Index)>& 
 void ParallelGemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose_b,
                   Matrix& c, float alpha = 1.0f, float beta = 0.0f);
 
+// The block width (a multiple of 16) ParallelGemm uses to split a dimension of length
+// `dim` of a product costing `flops`: a function of the shape only.
+Index GemmBlockWidth(Index dim, double flops);
+
 }  // namespace pcmsim

@@ -35,4 +35,9 @@ class Fp32Backend final : public LayerBackend {
 // Applies W <- W - lr * v with v <- momentum * v + (g + weight_decay * W), in float.
 void SgdMomentumStep(const SgdStep& step, const Matrix& grad, Matrix& w, Matrix& velocity);
 
+// The same step with g = dy x^T computed into the workspace `grad` block by block, each
+// block applied while still in cache (x: in x batch, dy: out x batch).
+void SgdMomentumGemmStep(const SgdStep& step, const Matrix& dy, const Matrix& x, Matrix& grad, Matrix& w,
+                         Matrix& velocity);
+
 }  // namespace pcmsim::nn

@@ -141,6 +141,10 @@ void Tile::RefreshCache(double t_s) {
     }
   }
   cache_.t = t_s;
+  nu_max_ = array_.nu().size() > 0 ? array_.nu().maxCoeff() : 0.0;
+  dirty_.clear();
+  dirty_flag_.assign(static_cast<size_t>(rc), 0);
+  ++full_reads_;
   cache_.w_fwd = wf.cast<float>();
   cache_.w_bwd = wb.cast<float>();
   cache_.var = var.cast<float>();
@@ -212,9 +216,68 @@ Matrix Tile::Weights() const {
 void Tile::EnsureFresh() {
   if (!programmed_) throw Error("Tile: MVM before Program()");
   if (stale_) {
-    RefreshCache(t_last_pulse_);
+    if (CanRereadDirty(t_last_pulse_)) RereadDirty(t_last_pulse_);
+    else RefreshCache(t_last_pulse_);
     stale_ = false;
   }
+}
+
+void Tile::MarkDirty(Index i, Index j) {
+  const Index k = j * rows_ + i;
+  if (dirty_flag_[static_cast<size_t>(k)]) return;
+  dirty_flag_[static_cast<size_t>(k)] = 1;
+  dirty_.push_back(k);
+}
+
+bool Tile::CanRereadDirty(double t_s) const {
+  if (opt_.reread_tolerance <= 0.0 || opt_.r_wire > 0.0) return false;
+  // Past a quarter of the weights a full read costs about the same.
+  if (static_cast<Index>(dirty_.size()) * 4 > rows_ * cols_) return false;
+  // A cell read at t1 >= t_prog reads at t2 within a factor ((t2-tp+t0)/(t1-tp+t0))^-nu,
+  // i.e. |ln G(t2) - ln G(t1)| <= nu ln(1 + (t2 - t1)/t0) (the projection only lowers it).
+  const double t0 = array_.params().t0;
+  const double bound = nu_max_ * std::log1p(std::max(0.0, t_s - cache_.t) / t0);
+  return bound <= opt_.reread_tolerance;
+}
+
+void Tile::RereadDirty(double t_s) {
+  const Index rc = rows_ * cols_;
+  const int devices = 2 * opt_.pairs_per_weight;
+  const bool noise = opt_.read_noise;
+  const size_t n = dirty_.size() * static_cast<size_t>(devices);
+  ws_.cells.resize(n);
+  for (size_t k = 0; k < dirty_.size(); ++k) {
+    for (int d = 0; d < devices; ++d) ws_.cells[k * devices + d] = d * rc + dirty_[k];  // = CellIndex(d/2, d%2, .)
+  }
+  ws_.g_new.resize(static_cast<Index>(n));
+  ws_.sigma_new.resize(static_cast<Index>(n));
+  array_.EvalCells(ws_.cells, t_s, ws_.g_new.data(), noise ? ws_.sigma_new.data() : nullptr);
+  events_.array_reads += static_cast<std::int64_t>(n);
+  const double g_max = array_.g_max();
+  for (size_t k = 0; k < dirty_.size(); ++k) {
+    const Index pos = dirty_[k], i = pos % rows_, j = pos / rows_;
+    double wf = 0.0, var = 0.0;
+    for (int d = 0; d < devices; ++d) {
+      const double s = map_.significance[static_cast<size_t>(d / 2)];
+      const Index cell = ws_.cells[k * devices + d];
+      const double g = ws_.g_new[static_cast<Index>(k * devices + d)];
+      cache_.col_g[j] += g - ws_.g[cell];
+      cache_.row_g[i] += g - ws_.g[cell];
+      ws_.g[cell] = g;
+      wf += ((d % 2 == 0 ? s : -s) / g_max) * g;  // same terms and order as RefreshCache
+      if (noise) {
+        const double sg = ws_.sigma_new[static_cast<Index>(k * devices + d)];
+        ws_.sigma[cell] = sg;
+        var += (s * s / (g_max * g_max)) * (sg * sg);
+      }
+      nu_max_ = std::max(nu_max_, array_.nu()[cell]);
+    }
+    cache_.w_fwd(i, j) = static_cast<float>(wf);
+    if (noise) cache_.var(i, j) = static_cast<float>(var);
+    dirty_flag_[static_cast<size_t>(pos)] = 0;
+  }
+  dirty_.clear();
+  ++partial_reads_;
 }
 
 void Tile::ApplyPulses(const Eigen::Ref<const IntMatrix>& counts, double t_s, int pair) {
@@ -232,6 +295,7 @@ void Tile::ApplyPulses(const Eigen::Ref<const IntMatrix>& counts, double t_s, in
       if (c == 0) continue;
       ws_.cells.push_back(CellIndex(pair, c > 0 ? 0 : 1, i, j));
       ws_.counts.push_back(c > 0 ? c : -c);
+      MarkDirty(i, j);
     }
   }
   if (!ws_.cells.empty()) array_.ApplySet(ws_.cells, ws_.counts, t_s);
@@ -255,6 +319,7 @@ Index Tile::RefreshSaturated(double threshold, double t_s, int pair) {
       reset_cells.push_back(cp);
       reset_cells.push_back(cm);
       prog_cells.push_back(diff >= 0.0 ? cp : cm);
+      MarkDirty(i, j);
       other_cells.push_back(diff >= 0.0 ? cm : cp);
       diffs.push_back(std::abs(diff));
     }

@@ -93,10 +93,16 @@ void Tile::CountMvm(bool forward, const PeripheryOptions& p, const Matrix& xt) {
   events_.cell_reads += 2 * opt_.pairs_per_weight * rows_ * cols_ * batch;
   // Each input line drives all devices on it for the share of the read pulse its value sets.
   const ArrayD& line_g = forward ? cache_.col_g : cache_.row_g;
-  const ArrayD share = p.encoding == InputEncoding::kAmplitude
-                           ? xt.array().square().rowwise().sum().cast<double>().eval()
-                           : xt.array().abs().rowwise().sum().cast<double>().eval();
-  events_.read_g_dt += opt_.t_integration * (line_g * share).sum();
+  // share_j = sum_k x_jk^2 (amplitude) or |x_jk| (pulse width), summed column by column
+  // (contiguous) rather than with a strided row-wise reduction.
+  ArrayF& share = ws_.share;
+  share.setZero(xt.rows());
+  if (p.encoding == InputEncoding::kAmplitude) {
+    for (Index k = 0; k < batch; ++k) share += xt.col(k).array().square();
+  } else {
+    for (Index k = 0; k < batch; ++k) share += xt.col(k).array().abs();
+  }
+  events_.read_g_dt += opt_.t_integration * (line_g * share.cast<double>()).sum();
 }
 
 }  // namespace pcmsim::crossbar

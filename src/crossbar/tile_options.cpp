@@ -33,6 +33,8 @@ void TileOptions::Validate() const {
   io::Require(std::isfinite(r_wire) && r_wire >= 0.0, "r_wire", r_wire, "must be finite and >= 0 (ohm)");
   io::Require(calibration_samples >= 1 && calibration_samples <= 65536, "calibration_samples",
               calibration_samples, "must be in [1, 65536]");
+  io::Require(reread_tolerance >= 0.0 && reread_tolerance <= 0.1, "reread_tolerance", reread_tolerance,
+              "must be in [0, 0.1]");
   io::Require(std::isfinite(v_read) && v_read > 0.0, "v_read", v_read, "must be > 0 (V)");
   io::Require(std::isfinite(t_integration) && t_integration > 0.0, "t_integration", t_integration,
               "must be > 0 (s)");

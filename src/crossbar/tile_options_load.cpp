@@ -48,6 +48,7 @@ TileOptions LoadTileOptions(io::ConfigReader& cfg, std::string_view prefix) {
   o.program_method = cfg.GetEnum<ProgramMethod>(p + ".program_method", o.program_method,
                                                 {{"statistical", ProgramMethod::kStatistical},
                                                  {"program_verify", ProgramMethod::kProgramVerify}});
+  o.reread_tolerance = cfg.GetDouble(p + ".reread_tolerance", o.reread_tolerance);
   o.v_read = cfg.GetDouble(p + ".v_read", o.v_read);
   o.t_integration = cfg.GetDouble(p + ".t_integration", o.t_integration);
   try {

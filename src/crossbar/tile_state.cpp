@@ -35,6 +35,21 @@ void Tile::SaveState(const std::string& prefix, TileStateMap& state) const {
   state[prefix + "ref_rows"] = comp_.ref_rows.size() == rows_ ? MatrixD(comp_.ref_rows.matrix()) : MatrixD::Zero(rows_, 1);
   state[prefix + "alpha_rows"] =
       comp_.alpha_rows.size() == rows_ ? MatrixD(comp_.alpha_rows.cast<double>()) : MatrixD::Ones(rows_, 1);
+  // The read cache itself (pulsed weights are re-read on their own, so it is not a function
+  // of the device state alone); IR-drop tiles always re-read in full and need none of it.
+  if (!programmed_ || opt_.r_wire > 0.0) return;
+  state[prefix + "cache_g"] = ws_.g.matrix();
+  if (opt_.read_noise) {
+    state[prefix + "cache_sigma"] = ws_.sigma.matrix();
+    state[prefix + "cache_var"] = cache_.var.cast<double>();
+  }
+  state[prefix + "cache_w_fwd"] = cache_.w_fwd.cast<double>();
+  state[prefix + "cache_col_g"] = cache_.col_g.matrix();
+  state[prefix + "cache_row_g"] = cache_.row_g.matrix();
+  MatrixD dirty(static_cast<Index>(dirty_.size()) + 1, 1);
+  dirty(0, 0) = nu_max_;
+  for (size_t k = 0; k < dirty_.size(); ++k) dirty(static_cast<Index>(k) + 1, 0) = static_cast<double>(dirty_[k]);
+  state[prefix + "cache_dirty"] = dirty;
 }
 
 void Tile::LoadState(const std::string& prefix, const TileStateMap& state) {
@@ -63,9 +78,40 @@ void Tile::LoadState(const std::string& prefix, const TileStateMap& state) {
   if (opt_.drift_compensation == DriftCompensation::kPerColumn) {
     comp_.alpha_rows = Get(state, prefix + "alpha_rows", rows_, 1).cast<float>();
   }
-  // A tile saved with pulses not yet read re-reads at the pulse time, as its next MVM would.
   stale_ = false;
-  if (programmed_) RefreshCache(meta(0, 13) != 0.0 ? t_last_pulse_ : meta(0, 6));
+  if (!programmed_) return;
+  const auto dirty_it = state.find(prefix + "cache_dirty");
+  if (opt_.r_wire > 0.0 || dirty_it == state.end()) {
+    // A tile saved with pulses not yet read re-reads at the pulse time, as its next MVM would.
+    RefreshCache(meta(0, 13) != 0.0 ? t_last_pulse_ : meta(0, 6));
+    return;
+  }
+  const Index rc = rows_ * cols_;
+  ws_.g = Get(state, prefix + "cache_g", n, 1).array();
+  if (opt_.read_noise) {
+    ws_.sigma = Get(state, prefix + "cache_sigma", n, 1).array();
+    cache_.var = Get(state, prefix + "cache_var", rows_, cols_).cast<float>();
+  } else {
+    cache_.var.resize(0, 0);
+  }
+  cache_.w_fwd = Get(state, prefix + "cache_w_fwd", rows_, cols_).cast<float>();
+  cache_.w_bwd.resize(0, 0);
+  cache_.col_g = Get(state, prefix + "cache_col_g", cols_, 1).array();
+  cache_.row_g = Get(state, prefix + "cache_row_g", rows_, 1).array();
+  cache_.t = meta(0, 6);
+  const MatrixD& dirty = dirty_it->second;
+  if (dirty.cols() != 1 || dirty.rows() < 1 || dirty.rows() > rc + 1) {
+    throw DimensionError(StrCat("tile state: '", prefix, "cache_dirty' has a wrong shape"));
+  }
+  nu_max_ = dirty(0, 0);
+  dirty_.clear();
+  dirty_flag_.assign(static_cast<size_t>(rc), 0);
+  for (Index k = 1; k < dirty.rows(); ++k) {
+    const Index pos = static_cast<Index>(dirty(k, 0));
+    if (pos < 0 || pos >= rc) throw DimensionError(StrCat("tile state: dirty weight ", pos, " out of range"));
+    MarkDirty(pos % rows_, pos / rows_);
+  }
+  stale_ = meta(0, 13) != 0.0;
 }
 
 }  // namespace pcmsim::crossbar

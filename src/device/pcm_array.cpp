@@ -167,17 +167,43 @@ Rng PcmArray::Stream(std::string_view role, std::uint64_t op, std::uint64_t bloc
 // Reads
 
 void PcmArray::EvalChunk(Index b, Index len, double t_s, double theta, double* g, double* sigma) const {
+  EvalState(state_.g_a0.data() + b, state_.nu.data() + b, state_.t_prog.data() + b, state_.q.data() + b, len, t_s,
+            theta, g, sigma);
+}
+
+void PcmArray::EvalCells(std::span<const Index> cells, double t_s, double* g, double* sigma) const {
+  CheckTime(t_s, "EvalCells");
+  CheckIndices(cells, cells.size());
+  const double theta = Theta();
   using Buf = Eigen::Array<double, kChunk, 1>;
+  Buf a, n, t, q;
+  const Index count = static_cast<Index>(cells.size());
+  for (Index c = 0; c < count; c += kChunk) {
+    const Index len = std::min<Index>(kChunk, count - c);
+    for (Index k = 0; k < len; ++k) {
+      const Index i = cells[static_cast<size_t>(c + k)];
+      a[k] = state_.g_a0[i];
+      n[k] = state_.nu[i];
+      t[k] = state_.t_prog[i];
+      q[k] = state_.q[i];
+    }
+    EvalState(a.data(), n.data(), t.data(), q.data(), len, t_s, theta, g + c, sigma ? sigma + c : nullptr);
+  }
+}
+
+void PcmArray::EvalState(const double* g_a0_p, const double* nu_p, const double* t_prog_p, const double* q_p,
+                         Index len, double t_s, double theta, double* g, double* sigma) const {
+  using Buf = Eigen::Array<double, kChunk, 1>;
+  using CMap = Eigen::Map<const Eigen::Array<double, Eigen::Dynamic, 1>>;
   const PcmParams& p = params_;
-  const auto g_a0 = state_.g_a0.segment(b, len);
-  const auto nu = state_.nu.segment(b, len);
+  const CMap g_a0(g_a0_p, len), nu(nu_p, len);
   Buf tau_buf, lt_buf, ga_buf;
   auto tau = tau_buf.head(len);
   auto log_tau = lt_buf.head(len);  // ln(tau / t0), per cell
   auto ga = ga_buf.head(len);
   double tau_s = 0.0;
   // One clock for the chunk when the whole array, or just this chunk, was programmed at once.
-  const auto t_prog = state_.t_prog.segment(b, len);
+  const CMap t_prog(t_prog_p, len);
   const bool chunk_uniform = uniform_t_prog_ || (t_prog == t_prog[0]).all();
   if (chunk_uniform) {
     tau_s = t_s - (uniform_t_prog_ ? t_prog_uniform_ : t_prog[0]) + p.t0;
@@ -199,7 +225,7 @@ void PcmArray::EvalChunk(Index b, Index len, double t_s, double theta, double* g
   }
   if (sigma == nullptr) return;
   Eigen::Map<Eigen::Array<double, Eigen::Dynamic, 1>> s(sigma, len);
-  const auto q = state_.q.segment(b, len);
+  const CMap q(q_p, len);
   if (p.read_model == ReadNoiseModel::kOneOverF) {
     if (chunk_uniform) {
       s = ga * q * (p.read_noise_scale * std::sqrt(std::log((tau_s + p.t_read) / (2.0 * p.t_read))));

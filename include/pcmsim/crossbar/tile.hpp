@@ -33,7 +33,7 @@ struct TileMapping {
 // What the tile read at its current time (conductances with IR drop folded in, normalised
 // by g_max; read-noise variances; conductance sums for read energy).
 struct TileReadCache {
-  double t = 0.0;          // s, absolute time of the read
+  double t = 0.0;          // s, absolute time of the last full read (pulsed weights may be newer)
   Matrix w_fwd;            // rows x cols, sum_p s_p (G+ - G-)_eff / g_max
   Matrix w_bwd;            // cols x rows, transposed-geometry IR drop (empty without IR drop)
   Matrix var;              // rows x cols, sum_p s_p^2 (sigma+^2 + sigma-^2) / g_max^2 (empty: off)
@@ -96,6 +96,10 @@ class Tile {
   // Returns the number of refreshed weights.
   Index RefreshSaturated(double threshold, double t_s, int pair = 0);
 
+  // Cache re-reads since construction: whole tile, and pulsed weights only.
+  std::int64_t full_reads() const { return full_reads_; }
+  std::int64_t partial_reads() const { return partial_reads_; }
+
   // Event counts since construction (tile periphery + device pulses and reads).
   TileEvents Events() const;
 
@@ -110,8 +114,9 @@ class Tile {
   struct Workspace {
     Matrix xt, yt, sq, var_out, xs, xts, ys;
     Eigen::RowVectorXf scale, scale_s;
-    ArrayF gauss, gauss_scratch;
-    ArrayD g, sigma;
+    ArrayF gauss, gauss_scratch, share;
+    ArrayD g, sigma;          // per cell, as last read into the cache
+    ArrayD g_new, sigma_new;  // re-read of the pulsed weights' cells
     std::vector<Index> saturated, cells;
     std::vector<int> counts;
   };
@@ -125,6 +130,9 @@ class Tile {
   void BoundManagement(const Eigen::Ref<const Matrix>& x, const PeripheryOptions& p, Rng& rng);
   void CountMvm(bool forward, const PeripheryOptions& p, const Matrix& xt);
   void EnsureFresh();
+  void MarkDirty(Index i, Index j);
+  void RereadDirty(double t_s);  // re-reads the cells of the weights in dirty_ at t_s
+  bool CanRereadDirty(double t_s) const;
 
   Index rows_, cols_;
   TileOptions opt_;
@@ -137,6 +145,10 @@ class Tile {
   bool programmed_ = false;
   bool compensation_applied_ = true;
   bool stale_ = false;              // pulses since the last read
+  std::vector<Index> dirty_;        // weights (j * rows + i) pulsed since the last read
+  std::vector<std::uint8_t> dirty_flag_;  // rows * cols, 1 if in dirty_
+  double nu_max_ = 0.0;             // bound on the drift exponent of every cell
+  std::int64_t full_reads_ = 0, partial_reads_ = 0;
   double t_last_pulse_ = 0.0;
   std::uint64_t forward_calls_ = 0, backward_calls_ = 0, calibration_calls_ = 0;
   TileEvents events_;

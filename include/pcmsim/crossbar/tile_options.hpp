@@ -56,6 +56,13 @@ struct TileOptions {
   // fixed uniform [-1, 1] draw of the tile's "drift_cal" stream.
   Index calibration_samples = 32;
   ProgramMethod program_method = ProgramMethod::kStatistical;
+  // Training re-reads: after pulses, only the pulsed weights are re-read while every other
+  // cached conductance is provably within this relative error of its value now (bound:
+  // nu_max * ln(1 + dt / t0) since the last full read); beyond it the whole tile is
+  // re-read. [0, 0.1]; 0 = re-read the whole tile after every pulse step (exact). Tiles
+  // with IR drop always re-read in full (the drop couples all cells). 1e-3 is far below
+  // the read noise (~3 %); sweep it.
+  double reread_tolerance = 1e-3;
   // Read voltage of a full-scale input (V), > 0, and MVM integration time (s), > 0: only
   // used to count read energy. 0.2 V / 250 ns as in ENERGY.md (derived example).
   double v_read = 0.2;

@@ -146,6 +146,9 @@ class PcmArray {
   void ExpectedConductance(double t_s, ArrayD& out) const;
   // Per-cell read-noise std at t_s (S), e.g. to fold device noise into an output noise.
   void ReadNoiseStd(double t_s, ArrayD& out) const;
+  // Noise-free G (and read-noise sigma if non-null) at t_s of the listed cells only, into
+  // g[k], sigma[k] for cells[k]: what ExpectedConductance / ReadNoiseStd give for them.
+  void EvalCells(std::span<const Index> cells, double t_s, double* g, double* sigma) const;
   // Conductance at t0 just after programming, noise-free (the "programmed" value).
   void ProgrammedConductance(ArrayD& out) const;
 
@@ -158,6 +161,9 @@ class PcmArray {
   void ReadImpl(double t_s, Out& out, bool with_read_noise);
   // G (and read-noise sigma if non-null) of cells [b, b+len), len <= internal chunk size.
   void EvalChunk(Index b, Index len, double t_s, double theta, double* g, double* sigma) const;
+  // The same on state arrays given by pointers (len <= internal chunk size).
+  void EvalState(const double* g_a0, const double* nu, const double* t_prog, const double* q, Index len,
+                 double t_s, double theta, double* g, double* sigma) const;
   template <typename IndexFn>
   void ProgramStatisticalImpl(Index count, IndexFn idx, const double* targets, double t_s);
   template <typename IndexFn>

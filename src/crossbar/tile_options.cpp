@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "pcmsim/core/error.hpp"
 #include "pcmsim/crossbar/tile_events.hpp"
 #include "pcmsim/io/config.hpp"
 
@@ -61,6 +62,62 @@ TileEvents& TileEvents::operator+=(const TileEvents& o) {
   program_pulses += o.program_pulses;
   verify_reads += o.verify_reads;
   return *this;
+}
+
+TileEvents& TileEvents::operator-=(const TileEvents& o) {
+  forward_mvms -= o.forward_mvms;
+  backward_mvms -= o.backward_mvms;
+  calibration_mvms -= o.calibration_mvms;
+  bound_reruns -= o.bound_reruns;
+  dac_forward.conversions -= o.dac_forward.conversions;
+  adc_forward.conversions -= o.adc_forward.conversions;
+  dac_backward.conversions -= o.dac_backward.conversions;
+  adc_backward.conversions -= o.adc_backward.conversions;
+  cell_reads -= o.cell_reads;
+  read_g_dt -= o.read_g_dt;
+  array_reads -= o.array_reads;
+  set_pulses -= o.set_pulses;
+  reset_pulses -= o.reset_pulses;
+  program_pulses -= o.program_pulses;
+  verify_reads -= o.verify_reads;
+  return *this;
+}
+
+namespace {
+constexpr std::size_t kTileEventNumbers = 19;
+}  // namespace
+
+std::vector<double> TileEvents::ToNumbers() const {
+  const auto d = [](std::int64_t v) { return static_cast<double>(v); };
+  return {d(forward_mvms), d(backward_mvms), d(calibration_mvms), d(bound_reruns),
+          d(dac_forward.conversions), double(dac_forward.bits), d(adc_forward.conversions), double(adc_forward.bits),
+          d(dac_backward.conversions), double(dac_backward.bits), d(adc_backward.conversions),
+          double(adc_backward.bits), d(cell_reads), read_g_dt, d(array_reads), d(set_pulses), d(reset_pulses),
+          d(program_pulses), d(verify_reads)};
+}
+
+TileEvents TileEvents::FromNumbers(const std::vector<double>& v) {
+  if (v.size() != kTileEventNumbers) {
+    throw DimensionError(StrCat("tile events: ", v.size(), " numbers, expected ", kTileEventNumbers));
+  }
+  const auto i = [&](size_t k) { return static_cast<std::int64_t>(v[k]); };
+  TileEvents e;
+  e.forward_mvms = i(0);
+  e.backward_mvms = i(1);
+  e.calibration_mvms = i(2);
+  e.bound_reruns = i(3);
+  e.dac_forward = {i(4), static_cast<int>(v[5])};
+  e.adc_forward = {i(6), static_cast<int>(v[7])};
+  e.dac_backward = {i(8), static_cast<int>(v[9])};
+  e.adc_backward = {i(10), static_cast<int>(v[11])};
+  e.cell_reads = i(12);
+  e.read_g_dt = v[13];
+  e.array_reads = i(14);
+  e.set_pulses = i(15);
+  e.reset_pulses = i(16);
+  e.program_pulses = i(17);
+  e.verify_reads = i(18);
+  return e;
 }
 
 }  // namespace pcmsim::crossbar

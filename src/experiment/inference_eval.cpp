@@ -30,12 +30,6 @@ std::vector<double> Column(const MatrixD& m, Index j, bool want_std) {
 
 bool HasAnalogLayers(const nn::Mlp& mlp) { return !AnalogLayers(mlp).empty(); }
 
-bool Checkpointable(const nn::Mlp& mlp) {
-  for (auto* a : AnalogLayers(mlp))
-    if (a->options().training != nn::AnalogTraining::kHwa) return false;
-  return true;
-}
-
 AccuracyVsTime EvaluateOverTime(nn::Mlp& mlp, const io::Dataset& test, const InferenceOptions& o,
                                 const std::function<void(const std::string&)>& log) {
   const auto layers = AnalogLayers(mlp);

@@ -119,10 +119,7 @@ RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
     start_epoch = s.history.empty() ? 0 : s.history.back().epoch;
     if (o.log) o.log(StrCat("resuming from ", CheckpointPath(o).string(), " after epoch ", start_epoch));
   }
-  const bool checkpoint = o.checkpoint && Checkpointable(mlp);
-  if (o.checkpoint && !checkpoint && o.log) {
-    o.log("note: on-device analog training keeps device state that is not checkpointed yet; no checkpoints");
-  }
+  const bool checkpoint = o.checkpoint;
   nn::TrainCallbacks cb = o.progress;
   cb.on_epoch = [&](const nn::EpochMetrics& m) {
     s.history.push_back(m);

@@ -2,6 +2,7 @@
 // stochastic pulse-train SGD, all on crossbar::AnalogMatrix.
 #include "pcmsim/nn/analog_backend.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "pcmsim/core/error.hpp"
@@ -80,8 +81,9 @@ void AnalogBackend::SetWeights(const Matrix& w) {
   w_ = w;
   inference_ = false;
   if (opt_.training == AnalogTraining::kHwa) return;
-  // On-device training: the initial weights are programmed at t = 0 with headroom.
-  if (array_) retired_events_ += array_->Events();
+  // On-device training: the initial weights are programmed at t = 0 with headroom. A
+  // replaced array (weights set twice before training) never trained: its events go.
+  array_offset_ = {};
   array_ = std::make_unique<crossbar::AnalogMatrix>(outputs_, inputs_, opt_.device, opt_.tile, seed_,
                                                     static_cast<std::uint64_t>(layer_) << 20);
   const double max_abs = w.cwiseAbs().maxCoeff();
@@ -248,15 +250,83 @@ Matrix AnalogBackend::Weights() const {
   return w_;
 }
 
+namespace {
+
+// Array state keys "tile0_0/g_a0" become "array.tile0_0.g_a0" (state entries are flat).
+constexpr std::string_view kArrayPrefix = "array.";
+
+}  // namespace
+
 void AnalogBackend::SaveState(StateMap& state) const {
-  if (opt_.training != AnalogTraining::kHwa) {
-    throw Error("analog on-device training cannot be checkpointed yet (device state is not saved)");
+  if (inference_) throw Error(StrCat("analog layer ", layer_, ": no checkpoints after programming for inference"));
+  WriteNumbers(state, "counters",
+               {t_now_, t_programmed_, eps_, weight_scale_, static_cast<double>(steps_),
+                static_cast<double>(forward_calls_), static_cast<double>(update_calls_)});
+  std::vector<double> tallies;
+  for (const Tallies* t : {&dig_fwd_, &dig_eval_, &dig_bwd_, &dig_upd_, &arr_fwd_, &arr_bwd_, &arr_upd_, &arr_infer_}) {
+    tallies.push_back(t->calls);
+    tallies.push_back(t->samples);
   }
-  state["velocity"] = velocity_.cast<double>();
+  WriteNumbers(state, "tallies", tallies);
+  if (opt_.training == AnalogTraining::kHwa) {
+    state["velocity"] = velocity_.cast<double>();
+    return;
+  }
+  state["chi"] = chi_.cast<double>();
+  WriteNumbers(state, "array_events", ArrayEvents().ToNumbers());
+  crossbar::TileStateMap tiles;
+  array_->SaveState("", tiles);
+  for (auto& [key, m] : tiles) {
+    std::string flat = std::string(kArrayPrefix) + key;
+    std::replace(flat.begin() + static_cast<std::ptrdiff_t>(kArrayPrefix.size()), flat.end(), '/', '.');
+    state[flat] = std::move(m);
+  }
 }
 
 void AnalogBackend::LoadState(const StateMap& state) {
-  if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
+  std::vector<double> v;
+  if (ReadNumbers(state, "counters", 7, v)) {
+    t_now_ = v[0];
+    t_programmed_ = v[1];
+    eps_ = v[2];
+    weight_scale_ = v[3];
+    steps_ = static_cast<long>(v[4]);
+    forward_calls_ = static_cast<std::uint64_t>(v[5]);
+    update_calls_ = static_cast<std::uint64_t>(v[6]);
+  }
+  if (ReadNumbers(state, "tallies", 16, v)) {
+    size_t k = 0;
+    for (Tallies* t : {&dig_fwd_, &dig_eval_, &dig_bwd_, &dig_upd_, &arr_fwd_, &arr_bwd_, &arr_upd_, &arr_infer_}) {
+      t->calls = v[k++];
+      t->samples = v[k++];
+    }
+  }
+  if (opt_.training == AnalogTraining::kHwa) {
+    if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
+    return;
+  }
+  if (!array_) throw Error(StrCat("analog layer ", layer_, ": LoadState() before SetWeights()"));
+  const auto chi = state.find("chi");
+  if (chi == state.end()) {
+    throw IoError(StrCat("analog layer ", layer_, ": checkpoint has no on-device training state (chi)"));
+  }
+  if (chi->second.rows() != outputs_ || chi->second.cols() != inputs_) {
+    throw DimensionError(StrCat("analog layer ", layer_, ": chi is ", chi->second.rows(), "x", chi->second.cols()));
+  }
+  chi_ = chi->second.cast<float>();
+  crossbar::TileStateMap tiles;
+  for (const auto& [key, m] : state) {
+    if (key.rfind(kArrayPrefix, 0) != 0) continue;
+    std::string nested = key.substr(kArrayPrefix.size());
+    if (const auto dot = nested.find('.'); dot != std::string::npos) nested[dot] = '/';
+    tiles[nested] = m;
+  }
+  array_->LoadState("", tiles);
+  if (!ReadNumbers(state, "array_events", 19, v)) {
+    throw IoError(StrCat("analog layer ", layer_, ": checkpoint has no array event counts"));
+  }
+  array_offset_ = crossbar::TileEvents::FromNumbers(v);
+  array_offset_ -= array_->Events();
 }
 
 void AnalogBackend::ProgramForInference(std::uint64_t repeat) {
@@ -268,7 +338,7 @@ void AnalogBackend::ProgramForInference(std::uint64_t repeat) {
     array_->Program(w_, 0.0);
     t_programmed_ = 0.0;
   } else if (!inference_) {
-    train_events_ = array_->Events();
+    train_events_ = ArrayEvents();
     t_programmed_ = t_now_;
   }
   inference_ = true;
@@ -283,35 +353,19 @@ void AnalogBackend::SetCompensationApplied(bool on) {
   if (array_) array_->SetCompensationApplied(on);
 }
 
-crossbar::TileEvents AnalogBackend::Events() const {
-  crossbar::TileEvents e = retired_events_;
-  if (array_) e += array_->Events();
+crossbar::TileEvents AnalogBackend::ArrayEvents() const {
+  crossbar::TileEvents e;
+  if (array_) e = array_->Events();
+  e += array_offset_;
   return e;
 }
 
-namespace {
-
-// a - b, field by field (events of an array since a snapshot).
-crossbar::TileEvents Minus(crossbar::TileEvents a, const crossbar::TileEvents& b) {
-  a.forward_mvms -= b.forward_mvms;
-  a.backward_mvms -= b.backward_mvms;
-  a.calibration_mvms -= b.calibration_mvms;
-  a.bound_reruns -= b.bound_reruns;
-  a.dac_forward.conversions -= b.dac_forward.conversions;
-  a.adc_forward.conversions -= b.adc_forward.conversions;
-  a.dac_backward.conversions -= b.dac_backward.conversions;
-  a.adc_backward.conversions -= b.adc_backward.conversions;
-  a.cell_reads -= b.cell_reads;
-  a.read_g_dt -= b.read_g_dt;
-  a.array_reads -= b.array_reads;
-  a.set_pulses -= b.set_pulses;
-  a.reset_pulses -= b.reset_pulses;
-  a.program_pulses -= b.program_pulses;
-  a.verify_reads -= b.verify_reads;
-  return a;
+crossbar::TileEvents AnalogBackend::Events() const {
+  crossbar::TileEvents e = retired_events_;
+  e += ArrayEvents();
+  return e;
 }
 
-}  // namespace
 
 void AnalogBackend::AddEvents(energy::EventCounts& counts) const {
   using energy::Phase;
@@ -340,8 +394,12 @@ void AnalogBackend::AddEvents(energy::EventCounts& counts) const {
     if (opt_.training == AnalogTraining::kHwa) {
       inference += array_->Events();
     } else {
-      training = inference_ ? train_events_ : array_->Events();
-      if (inference_) inference += Minus(array_->Events(), train_events_);
+      training = inference_ ? train_events_ : ArrayEvents();
+      if (inference_) {
+        crossbar::TileEvents since = ArrayEvents();
+        since -= train_events_;
+        inference += since;
+      }
     }
   }
   // On-device training: forward MVMs during training (including per-epoch test passes on

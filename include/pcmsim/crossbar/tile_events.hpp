@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace pcmsim::crossbar {
 
@@ -30,6 +31,10 @@ struct TileEvents {
   std::int64_t verify_reads = 0;      // single-cell verify reads of program-and-verify
 
   TileEvents& operator+=(const TileEvents& o);
+  TileEvents& operator-=(const TileEvents& o);  // counts since a snapshot (bits kept)
+  // All fields as numbers (checkpoints) and back; FromNumbers throws on a wrong count.
+  std::vector<double> ToNumbers() const;
+  static TileEvents FromNumbers(const std::vector<double>& v);
 };
 
 }  // namespace pcmsim::crossbar

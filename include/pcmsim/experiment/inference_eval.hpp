@@ -21,8 +21,6 @@ struct AccuracyVsTime {
 
 // True if any layer runs on the analog backend.
 bool HasAnalogLayers(const nn::Mlp& mlp);
-// True if every layer's training state can be checkpointed (no on-device analog training).
-bool Checkpointable(const nn::Mlp& mlp);
 
 // Programs every analog layer (draw r = 0..repeats-1), reads it at each time and evaluates
 // `test` with compensation applied and not. `log` gets one line per draw (may be empty).

@@ -68,6 +68,9 @@ class AnalogBackend final : public LayerBackend {
   void Update(const Matrix& x, const Matrix& dy, const SgdStep& step) override;
   Matrix Weights() const override;
   void SetWeights(const Matrix& w) override;
+  // Checkpoints (during training): counters and energy tallies; HWA: momentum; on-device
+  // training: chi and the whole array state (devices, mapping, read cache), so that a
+  // resumed run continues bit-identically.
   void SaveState(StateMap& state) const override;
   // Digital GEMMs of HWA training as fp32 MACs; array events of on-device training as the
   // forward/backward/update phases; arrays after ProgramForInference as kInference.
@@ -97,6 +100,7 @@ class AnalogBackend final : public LayerBackend {
   void FinishStep();   // step counter and periodic refresh
   void EnsureArray();
   double DerivedGranularity() const;
+  crossbar::TileEvents ArrayEvents() const;  // live array's events + array_offset_
 
   Index inputs_, outputs_, layer_;
   std::uint64_t seed_;
@@ -108,6 +112,8 @@ class AnalogBackend final : public LayerBackend {
   std::unique_ptr<crossbar::AnalogMatrix> array_;
   crossbar::TileEvents retired_events_;  // of arrays replaced by re-programming
   crossbar::TileEvents train_events_;    // array events up to ProgramForInference (on-device)
+  crossbar::TileEvents array_offset_;    // on-device: events before a checkpoint, minus the
+                                         // re-created array's own (resumed runs)
   // Sample counts per phase for the energy mapping: training-time vs inference-time.
   struct Tallies {
     double calls = 0, samples = 0;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pcmsim/core/types.hpp"
 
@@ -29,6 +30,12 @@ struct SgdStep {
 
 // Named matrices that together restore a backend's trainable state (checkpoints).
 using StateMap = std::map<std::string, MatrixD>;
+
+// Checkpoint helpers: plain numbers (counters, tallies) stored as one 1 x n entry.
+// ReadNumbers returns false when the entry is absent and throws DimensionError when it
+// holds another count of numbers.
+void WriteNumbers(StateMap& state, const std::string& key, const std::vector<double>& values);
+bool ReadNumbers(const StateMap& state, const std::string& key, std::size_t n, std::vector<double>& values);
 
 // Arithmetic of one layer's weight matrix W (out x in). Activations are features x batch.
 class LayerBackend {

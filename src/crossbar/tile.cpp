@@ -203,6 +203,9 @@ void Tile::Backward(const Eigen::Ref<const Matrix>& d, Matrix& dx) {
 }
 
 Matrix Tile::Weights() const {
+  // Pulses since the last read: read now what the next MVM would read (at the same time, so
+  // nothing is counted twice). The cache is logically part of the const state.
+  if (stale_) const_cast<Tile*>(this)->EnsureFresh();
   Matrix w = cache_.w_fwd * static_cast<float>(map_.out_gain);
   if (!compensation_applied_) return w;
   if (opt_.drift_compensation == DriftCompensation::kPerColumn && comp_.alpha_rows.size() == rows_) {

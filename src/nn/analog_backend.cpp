@@ -168,8 +168,16 @@ void AnalogBackend::Update(const Matrix& x, const Matrix& dy, const SgdStep& ste
 }
 
 void AnalogBackend::UpdateMixed(const Matrix& x, const Matrix& dy, const SgdStep& step) {
-  // chi accumulates the desired change -lr * dL/dW; whole pulses of size eps leave it.
-  ParallelGemm(dy, false, x, true, chi_, -step.lr, 1.0f);
+  // chi accumulates the desired change -lr * dL/dW (with momentum: -lr * v, v <- mu v + g,
+  // and weight decay on the weights the array holds); whole pulses of size eps leave it.
+  if (step.momentum > 0.0f || step.weight_decay > 0.0f) {
+    ParallelGemm(dy, false, x, true, grad_);
+    if (step.weight_decay > 0.0f) grad_ += step.weight_decay * array_->Weights();
+    velocity_ = step.momentum * velocity_ + grad_;
+    chi_ -= step.lr * velocity_;
+  } else {
+    ParallelGemm(dy, false, x, true, chi_, -step.lr, 1.0f);
+  }
   const float inv_eps = static_cast<float>(1.0 / eps_);
   counts_ = (chi_.array() * inv_eps).cast<int>();  // truncation toward zero
   chi_.array() -= counts_.array().cast<float>() * static_cast<float>(eps_);
@@ -268,10 +276,8 @@ void AnalogBackend::SaveState(StateMap& state) const {
     tallies.push_back(t->samples);
   }
   WriteNumbers(state, "tallies", tallies);
-  if (opt_.training == AnalogTraining::kHwa) {
-    state["velocity"] = velocity_.cast<double>();
-    return;
-  }
+  state["velocity"] = velocity_.cast<double>();
+  if (opt_.training == AnalogTraining::kHwa) return;
   state["chi"] = chi_.cast<double>();
   WriteNumbers(state, "array_events", ArrayEvents().ToNumbers());
   crossbar::TileStateMap tiles;
@@ -301,10 +307,8 @@ void AnalogBackend::LoadState(const StateMap& state) {
       t->samples = v[k++];
     }
   }
-  if (opt_.training == AnalogTraining::kHwa) {
-    if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
-    return;
-  }
+  if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
+  if (opt_.training == AnalogTraining::kHwa) return;
   if (!array_) throw Error(StrCat("analog layer ", layer_, ": LoadState() before SetWeights()"));
   const auto chi = state.find("chi");
   if (chi == state.end()) {

@@ -55,6 +55,8 @@ struct ResumeCase {
   std::vector<std::string> extra;
 };
 
+void PrintTo(const ResumeCase& c, std::ostream* os) { *os << c.name; }
+
 class ResumeTest : public ::testing::TestWithParam<ResumeCase> {};
 
 TEST_P(ResumeTest, ResumedRunEqualsUninterruptedRun) {

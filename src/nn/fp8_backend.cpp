@@ -149,25 +149,33 @@ void Fp8Backend::ApplyUpdate(const SgdStep& step) {
     SgdMomentumStep(step, grad_, master_, velocity_);  // identical to the FP32 backend
     return;
   }
-  // v <- R(mu v + g + wd w); w <- R(w - lr v), each expression evaluated in double and
-  // rounded once into the master format (stochastic: one stream per step and column block).
-  const double mu = step.momentum, wd = step.weight_decay, lr = step.lr;
+  // v <- R(mu v + g + wd w); w <- R(w - lr v), R = rounding into the master format. Each
+  // expression is evaluated in float and then rounded once into the master format by the
+  // vectorised RoundArray (stochastic: one stream per step, column block and tensor). The
+  // float evaluation keeps 24 significant bits, 14 more than a (1,6,9) master copy, so it
+  // moves a stochastic-rounding probability by at most ~2^-14 and a nearest-even result
+  // only at exact ties.
+  const float mu = step.momentum, wd = step.weight_decay, lr = step.lr;
   const bool momentum = step.momentum > 0.0f;
   const FloatFormat& f = master_format_;
   const Rounding r = options_.update_rounding;
+  const Index rows = master_.rows();
   ParallelFor(master_.cols(), 16, [&](Index c0, Index c1) {
-    Rng rng(StreamSeed(seed_, "fp8_update", static_cast<std::uint64_t>(step.step), static_cast<std::uint64_t>(c0)));
-    for (Index c = c0; c < c1; ++c) {
-      for (Index i = 0; i < master_.rows(); ++i) {
-        const double w = master_(i, c);
-        double v = static_cast<double>(grad_(i, c)) + wd * w;
-        if (momentum) {
-          v = numerics::RoundToFormat(f, mu * velocity_(i, c) + v, r, &rng);
-          velocity_(i, c) = static_cast<float>(v);
-        }
-        master_(i, c) = static_cast<float>(numerics::RoundToFormat(f, w - lr * v, r, &rng));
-      }
+    const Index off = c0 * rows, len = (c1 - c0) * rows;
+    float* __restrict w = master_.data() + off;
+    float* __restrict g = grad_.data() + off;
+    float* __restrict v = velocity_.data() + off;
+    const auto s = static_cast<std::uint64_t>(step.step);
+    const auto block = static_cast<std::uint64_t>(c0);
+    for (Index i = 0; i < len; ++i) g[i] += wd * w[i];
+    float* dir = g;  // the direction v (momentum) or g + wd w (none)
+    if (momentum) {
+      for (Index i = 0; i < len; ++i) v[i] = mu * v[i] + g[i];
+      numerics::RoundArray(f, v, v, len, r, StreamSeed(seed_, "fp8_update_v", s, block));
+      dir = v;
     }
+    for (Index i = 0; i < len; ++i) w[i] -= lr * dir[i];
+    numerics::RoundArray(f, w, w, len, r, StreamSeed(seed_, "fp8_update_w", s, block));
   });
 }
 

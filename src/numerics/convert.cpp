@@ -3,7 +3,9 @@
 #include "pcmsim/numerics/convert.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "pcmsim/core/error.hpp"
@@ -21,10 +23,24 @@ struct Parts {
   std::uint64_t frac = 0;
 };
 
+// Exponent of a finite a > 0 (std::ilogb), from the bits for normal doubles.
+inline int ILogb(double a) {
+  const int field = static_cast<int>((std::bit_cast<std::uint64_t>(a) >> 52) & 0x7ff);
+  return field != 0 ? field - 1023 : std::ilogb(a);
+}
+
+// a * 2^e exactly as std::ldexp (both round a subnormal result to nearest), with the power
+// of two built from its bits when it is a normal double.
+inline double Scale2(double a, int e) {
+  if (e >= -1022 && e <= 1023) return a * std::bit_cast<double>(static_cast<std::uint64_t>(e + 1023) << 52);
+  return std::ldexp(a, e);
+}
+
 // Whether to round up from floor given the fraction d = r - floor(r), d in [0, 1).
+// floor_value < 2^53 is an integer, so its parity is that of its integer conversion.
 bool RoundUp(double floor_value, double d, Rounding rounding, Rng* rng) {
   if (rounding == Rounding::kNearest) {
-    return d > 0.5 || (d == 0.5 && std::fmod(floor_value, 2.0) != 0.0);
+    return d > 0.5 || (d == 0.5 && (static_cast<std::uint64_t>(floor_value) & 1u) != 0);
   }
   PCMSIM_CHECK(rng != nullptr, "stochastic rounding needs a random stream");
   return d > 0.0 && rng->Uniform() < d;
@@ -34,8 +50,8 @@ bool RoundUp(double floor_value, double d, Rounding rounding, Rng* rng) {
 Parts RoundMagnitude(const FloatFormat& f, double a, Rounding rounding, Rng* rng) {
   const int m = f.mantissa_bits;
   // Grid step 2^q: the ulp of a's binade, or the subnormal step below the normal range.
-  int q = std::max(std::ilogb(a), f.MinExponent()) - m;
-  const double r = std::ldexp(a, -q);  // exact unless far below the grid (then r << 1/2)
+  int q = std::max(ILogb(a), f.MinExponent()) - m;
+  const double r = Scale2(a, -q);  // exact unless far below the grid (then r << 1/2)
   const double fl = std::floor(r);     // r < 2^(m+1) <= 2^53, so r - fl is exact
   std::uint64_t n = static_cast<std::uint64_t>(fl) + (RoundUp(fl, r - fl, rounding, rng) ? 1 : 0);
   Parts p;
@@ -81,9 +97,9 @@ Parts Round(const FloatFormat& f, double x, Rounding rounding, Rng* rng) {
 
 double PartsValue(const FloatFormat& f, int exp_field, std::uint64_t frac) {
   const int m = f.mantissa_bits;
-  if (exp_field == 0) return std::ldexp(static_cast<double>(frac), f.MinExponent() - m);
+  if (exp_field == 0) return Scale2(static_cast<double>(frac), f.MinExponent() - m);
   const double sig = static_cast<double>((std::uint64_t{1} << m) + frac);
-  return std::ldexp(sig, exp_field - f.bias - m);
+  return Scale2(sig, exp_field - f.bias - m);
 }
 
 }  // namespace

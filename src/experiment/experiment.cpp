@@ -97,6 +97,9 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
     ReadTrain(cfg, e.train);
     e.inference.times_s = cfg.GetDoubleList("inference.times_s", e.inference.times_s);
     e.inference.repeats = static_cast<int>(cfg.GetInt("inference.repeats", e.inference.repeats));
+    e.ptq.bits = cfg.GetIntList("ptq.bits", e.ptq.bits);
+    e.ptq.calibration_samples = cfg.GetInt("ptq.calibration_samples", e.ptq.calibration_samples);
+    e.ptq.activation_quantile = cfg.GetDouble("ptq.activation_quantile", e.ptq.activation_quantile);
     e.train.seed = e.seed;
     e.backends = ConfigureBackends(cfg, e.seed);
     cfg.CheckAllConsumed();
@@ -104,6 +107,7 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
     e.model.Validate();
     e.train.Validate();
     e.inference.Validate();
+    e.ptq.Validate();
     const auto names = BackendNames();
     for (Index i = 0; i + 1 < static_cast<Index>(e.model.layers.size()); ++i) {
       const std::string b = e.LayerBackend(i);

@@ -67,7 +67,8 @@ energy::EventCounts CollectEvents(const nn::Mlp& mlp) {
 }
 
 void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, const RunSummary& s,
-                 const std::string& start, const io::Dataset& train, const AccuracyVsTime* over_time) {
+                 const std::string& start, const io::Dataset& train, const AccuracyVsTime* over_time,
+                 const std::vector<PtqResult>& ptq) {
   io::H5Writer out(o.output);
   WriteProvenance(out, "run", e.seed, start);
   out.WriteAttr("/", "end_time", UtcNow());
@@ -89,6 +90,7 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, c
     WriteAccuracyVsTime(out, *over_time);
     WritePulseCounts(out, mlp);
   }
+  WritePtq(out, ptq, e.ptq);
   energy::WriteEnergy(out, energy::MakeReport(CollectEvents(mlp), energy::DefaultEnergyTable()));
   out.Commit();
 }
@@ -132,13 +134,20 @@ RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
   s.test_accuracy = has_test ? (s.history.empty() || s.history.back().test_accuracy < 0 ? nn::Evaluate(mlp, test)
                                                                                          : s.history.back().test_accuracy)
                              : 0.0;
+  std::vector<PtqResult> ptq;
+  if (has_test && !e.ptq.bits.empty()) {
+    ptq = EvaluatePtq(mlp, train, test, e.ptq);
+    if (o.log) {
+      for (const PtqResult& r : ptq) o.log(StrCat("post-training quantisation ", r.name, ": ", 100 * r.accuracy, "%"));
+    }
+  }
   AccuracyVsTime over_time;
   const bool analog = has_test && HasAnalogLayers(mlp);
   if (analog) {
     if (o.log) o.log("evaluating analog layers at times after programming");
     over_time = EvaluateOverTime(mlp, test, e.inference, o.log);
   }
-  WriteResult(e, o, mlp, s, start, train, analog ? &over_time : nullptr);
+  WriteResult(e, o, mlp, s, start, train, analog ? &over_time : nullptr, ptq);
   std::error_code ec;
   std::filesystem::remove(CheckpointPath(o), ec);
   return s;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pcmsim/experiment/backends.hpp"
+#include "pcmsim/experiment/ptq_eval.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/nn/trainer.hpp"
 
@@ -47,6 +48,7 @@ struct Experiment {
   ModelOptions model;
   nn::TrainOptions train;
   InferenceOptions inference;
+  PtqOptions ptq;          // [ptq]: post-training int quantisation after training
   BackendSet backends;     // parsed options of every backend kind
   std::string config_text;  // the resolved config (after overrides), written into results
   std::string source;       // file it came from

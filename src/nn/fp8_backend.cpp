@@ -67,6 +67,8 @@ void Fp8Options::Validate() const {
   const FloatFormat master = FormatField("master_format", master_format);
   io::Require(master.FitsFloat32(), "master_format", master_format, "must be representable in float32");
   io::Require(std::isfinite(loss_scale) && loss_scale > 0.0f, "loss_scale", loss_scale, "must be finite and > 0");
+  io::Require(loss_scale_window >= 1 && loss_scale_window <= 1000000, "loss_scale_window", loss_scale_window,
+              "must be in [1, 1000000]");
 }
 
 Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix) {
@@ -83,6 +85,8 @@ Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix) {
   o.master_format = cfg.GetString(key("master_format"), o.master_format);
   o.update_rounding = cfg.GetEnum(key("update_rounding"), o.update_rounding, roundings);
   o.loss_scale = static_cast<float>(cfg.GetDouble(key("loss_scale"), o.loss_scale));
+  o.dynamic_loss_scale = cfg.GetBool(key("dynamic_loss_scale"), o.dynamic_loss_scale);
+  o.loss_scale_window = static_cast<int>(cfg.GetInt(key("loss_scale_window"), o.loss_scale_window));
   try {
     o.Validate();
   } catch (const ConfigError& e) {
@@ -99,6 +103,7 @@ Fp8Backend::Fp8Backend(Index inputs, Index outputs, const Fp8Options& options, s
   backward_ = GemmOptions(f.data, f.error, options_);  // dX = W^T dY
   gradient_ = GemmOptions(f.error, f.data, options_);  // dW = dY X^T
   master_format_ = FormatByName(options_.master_format);
+  scale_ = options_.loss_scale;
   master_ = Matrix::Zero(outputs, inputs);
   velocity_ = Matrix::Zero(outputs, inputs);
 }
@@ -121,22 +126,49 @@ void Fp8Backend::Forward(const Matrix& x, Matrix& y, Pass pass) {
             counts_.forward_macs, forward_.a_format, forward_.b_format);
 }
 
+template <typename Gemm>
+void Fp8Backend::ScaledGemm(const Matrix& dy, Matrix& out, Gemm&& gemm) {
+  if (scale_ == 1.0 && !options_.dynamic_loss_scale) {
+    gemm(dy, out);
+    return;
+  }
+  for (;;) {
+    scaled_ = dy * static_cast<float>(scale_);
+    gemm(scaled_, out);
+    if (!options_.dynamic_loss_scale || out.allFinite() || scale_ <= 0x1p-24) break;
+    scale_ *= 0.5;  // overflow: halve and recompute
+    ++overflows_;
+    good_updates_ = 0;
+  }
+  out /= static_cast<float>(scale_);
+}
+
 void Fp8Backend::Backward(const Matrix& dy, Matrix& dx) {
   if (dy.rows() != master_.rows()) {
     throw DimensionError(StrCat("fp8 layer expects ", master_.rows(), " output errors, got ", dy.rows()));
   }
   backward_calls_.Add(dy.cols());
-  numerics::LowpGemm(master_, true, dy, false, dx, backward_, StreamSeed(seed_, "fp8_backward", gemm_calls_++));
-  CountGemm(static_cast<double>(master_.cols()), static_cast<double>(master_.rows()), static_cast<double>(dy.cols()),
-            counts_.backward_macs, backward_.a_format, backward_.b_format);
+  ScaledGemm(dy, dx, [&](const Matrix& e, Matrix& out) {
+    numerics::LowpGemm(master_, true, e, false, out, backward_, StreamSeed(seed_, "fp8_backward", gemm_calls_++));
+    CountGemm(static_cast<double>(master_.cols()), static_cast<double>(master_.rows()), static_cast<double>(e.cols()),
+              counts_.backward_macs, backward_.a_format, backward_.b_format);
+  });
 }
 
 void Fp8Backend::Update(const Matrix& x, const Matrix& dy, const SgdStep& step) {
   update_calls_.Add(x.cols());
-  numerics::LowpGemm(dy, false, x, true, grad_, gradient_,
-                     StreamSeed(seed_, "fp8_gradient", static_cast<std::uint64_t>(step.step)));
-  CountGemm(static_cast<double>(dy.rows()), static_cast<double>(x.cols()), static_cast<double>(x.rows()),
-            counts_.gradient_macs, gradient_.a_format, gradient_.b_format);
+  std::uint64_t attempt = 0;
+  ScaledGemm(dy, grad_, [&](const Matrix& e, Matrix& out) {
+    const auto s = static_cast<std::uint64_t>(step.step);
+    numerics::LowpGemm(e, false, x, true, out, gradient_,
+                       attempt++ == 0 ? StreamSeed(seed_, "fp8_gradient", s) : StreamSeed(seed_, "fp8_gradient", s, attempt));
+    CountGemm(static_cast<double>(e.rows()), static_cast<double>(x.cols()), static_cast<double>(x.rows()),
+              counts_.gradient_macs, gradient_.a_format, gradient_.b_format);
+  });
+  if (options_.dynamic_loss_scale && ++good_updates_ >= options_.loss_scale_window) {
+    scale_ *= 2.0;
+    good_updates_ = 0;
+  }
   ApplyUpdate(step);
 }
 
@@ -144,7 +176,6 @@ void Fp8Backend::ApplyUpdate(const SgdStep& step) {
   const double n = static_cast<double>(master_.size());
   counts_.update_elements += n;
   counts_.master_bytes += n * master_format_.Bits() / 8.0 * (step.momentum > 0.0f ? 4.0 : 2.0);
-  if (options_.loss_scale != 1.0f) grad_ /= options_.loss_scale;
   if (IsFp32(master_format_) && options_.update_rounding == Rounding::kNearest) {
     SgdMomentumStep(step, grad_, master_, velocity_);  // identical to the FP32 backend
     return;
@@ -212,6 +243,7 @@ void Fp8Backend::SaveState(StateMap& state) const {
   state["velocity"] = velocity_.cast<double>();
   // Position of the accumulation random streams, so a resumed run continues them exactly.
   state["gemm_calls"] = MatrixD::Constant(1, 1, static_cast<double>(gemm_calls_));
+  WriteNumbers(state, "loss_scale", {scale_, static_cast<double>(good_updates_), static_cast<double>(overflows_)});
   // Energy tallies and event counts, so a resumed run reports the energy of the whole run.
   const Fp8Counts& c = counts_;
   WriteNumbers(state, "tallies",
@@ -225,6 +257,11 @@ void Fp8Backend::LoadState(const StateMap& state) {
   if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
   if (auto it = state.find("gemm_calls"); it != state.end() && it->second.size() == 1) {
     gemm_calls_ = static_cast<std::uint64_t>(it->second(0, 0));
+  }
+  if (std::vector<double> t; ReadNumbers(state, "loss_scale", 3, t)) {
+    scale_ = t[0];
+    good_updates_ = static_cast<std::int64_t>(t[1]);
+    overflows_ = static_cast<std::int64_t>(t[2]);
   }
   if (std::vector<double> t; ReadNumbers(state, "tallies", 16, t)) {
     train_forward_ = {t[0], t[1]};

@@ -55,7 +55,9 @@ TEST(AnalogExperimentTest, IdealDevicesMatchFp32WithinHalfAPoint) {
     ASSERT_EQ(mean.size(), 2);
     EXPECT_NEAR(mean(0), fp32, 0.005) << method;
     EXPECT_EQ(mean(0), mean(1)) << method << ": ideal devices do not drift";
-    if (method != "hwa") EXPECT_GT(r.AttrDouble("/summary", "set_pulses"), 0.0) << method;
+    if (method != "hwa") {
+      EXPECT_GT(r.AttrDouble("/summary", "set_pulses"), 0.0) << method;
+    }
   }
 }
 

@@ -119,7 +119,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ResumeCase{"analog_hwa", "mnist_analog_hwa.toml", kAnalogSmall},
                       ResumeCase{"analog_mixed", "mnist_analog_mixed.toml", kAnalogSmall},
                       ResumeCase{"analog_sgd", "mnist_analog_sgd.toml", kAnalogSmall}),
-    [](const ::testing::TestParamInfo<ResumeCase>& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<ResumeCase>& p) { return std::string(p.param.name); });
 
 TEST(ExperimentTest, InitFromEarlierResultReproducesItsAccuracy) {
   const auto dir = testing::TempDir();

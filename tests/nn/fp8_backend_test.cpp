@@ -129,6 +129,54 @@ TEST(Fp8Backend, StochasticUpdateIsUnbiasedBelowOneUlp) {
   }
 }
 
+// Errors far below the smallest fp8 (1,5,2) subnormal (2^-16) flush to zero unless scaled.
+TEST(Fp8Backend, StaticLossScaleKeepsSmallErrors) {
+  const Matrix w = RandomMatrix(8, 6, 21, 0.5f), x = RandomMatrix(6, 4, 22);
+  const Matrix dy = RandomMatrix(8, 4, 23, 1e-6f);
+  Fp8Options plain;
+  Fp8Options scaled = plain;
+  scaled.loss_scale = 65536.0f;
+  Fp8Backend a(6, 8, plain, 5), b(6, 8, scaled, 5);
+  a.SetWeights(w);
+  b.SetWeights(w);
+  Matrix dxa, dxb;
+  a.Backward(dy, dxa);
+  b.Backward(dy, dxb);
+  const Matrix exact = w.transpose() * dy;
+  EXPECT_EQ(dxa.cwiseAbs().maxCoeff(), 0.0f);  // flushed
+  // Scaled: fp8 (1,5,2) operands keep ~2 bits, so within 25 % of the exact value.
+  EXPECT_LT((dxb - exact).cwiseAbs().maxCoeff(), 0.25f * exact.cwiseAbs().maxCoeff());
+  SgdStep s;
+  s.lr = 1000.0f;
+  const Matrix w0 = b.Weights();
+  b.Update(x, dy, s);
+  EXPECT_GT((b.Weights() - w0).cwiseAbs().maxCoeff(), 0.0f);  // the gradient reached the weights
+  EXPECT_EQ(b.LossScale(), 65536.0);
+}
+
+TEST(Fp8Backend, DynamicLossScaleBacksOffOnOverflowAndGrows) {
+  const Matrix w = RandomMatrix(8, 6, 24, 0.5f), x = RandomMatrix(6, 4, 25), dy = RandomMatrix(8, 4, 26);
+  Fp8Options o;
+  o.loss_scale = 0x1p30f;  // S |dy| overflows fp8 (1,5,2) (max 57344)
+  o.dynamic_loss_scale = true;
+  o.loss_scale_window = 3;
+  Fp8Backend b(6, 8, o, 5);
+  b.SetWeights(w);
+  Matrix dx;
+  b.Backward(dy, dx);
+  EXPECT_TRUE(dx.allFinite());
+  EXPECT_GT(b.Overflows(), 0);
+  const double backed_off = b.LossScale();
+  EXPECT_LT(backed_off, 0x1p30);
+  const Matrix exact = w.transpose() * dy;
+  EXPECT_LT((dx - exact).cwiseAbs().maxCoeff(), 0.3f * exact.cwiseAbs().maxCoeff());
+  SgdStep s;
+  s.lr = 0.01f;
+  for (int k = 0; k < 3; ++k) b.Update(x, dy, s);  // three overflow-free updates: S doubles
+  EXPECT_EQ(b.LossScale(), 2 * backed_off);
+  EXPECT_TRUE(b.Weights().allFinite());
+}
+
 TEST(Fp8Backend, ParseOptionsAndErrors) {
   auto cfg = io::ConfigReader::FromString(
       "[fp8]\ndata_format = \"e4m3\"\nerror_format = \"e5m2\"\nchunk = 32\nupdate_rounding = \"nearest\"\n"

@@ -38,17 +38,25 @@ struct Fp8Options {
   std::string master_format = "fp16_169";
   // Rounding of the update onto the master copy. Wang et al.: stochastic.
   numerics::Rounding update_rounding = numerics::Rounding::kStochastic;
-  // Static loss scale S > 0: the trainer multiplies dL/dlogits by S (not wired yet); the
-  // backend divides weight gradients by S before the update. The public reproduction of
-  // Wang et al. uses 1000. Default 1 (no scaling).
+  // Loss scale S > 0 (Micikevicius et al. 2018): the errors dY entering the backward and
+  // weight-gradient GEMMs are multiplied by S before they are rounded into the error format
+  // (so small errors do not flush to zero) and the results divided by S. Applied inside each
+  // layer, which is equivalent for the rounded tensors to scaling the loss. Default 1 (off);
+  // the public reproduction of Wang et al. uses 1000.
   float loss_scale = 1.0f;
+  // Dynamic scaling: when a scaled GEMM overflows (inf/NaN), the layer halves S and
+  // recomputes it (a per-layer scale cannot skip the whole step consistently); after
+  // loss_scale_window overflow-free updates it doubles S. S starts at loss_scale.
+  bool dynamic_loss_scale = false;
+  int loss_scale_window = 1000;  // [1, 1e6]
 
   // Throws ConfigError naming the field, value and broken constraint (incl. unknown formats).
   void Validate() const;
 };
 
 // Reads `<prefix>.data_format`, `.error_format`, `.edge_data_format`, `.accum_format`,
-// `.chunk`, `.accum_rounding`, `.master_format`, `.update_rounding`, `.loss_scale` (all
+// `.chunk`, `.accum_rounding`, `.master_format`, `.update_rounding`, `.loss_scale`,
+// `.dynamic_loss_scale`, `.loss_scale_window` (all
 // optional, defaults above), then validates. Errors name the file and key.
 Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix);
 
@@ -85,6 +93,8 @@ class Fp8Backend final : public LayerBackend {
   void LoadState(const StateMap& state) override;
 
   Fp8Counts Counts() const { return counts_; }
+  double LossScale() const { return scale_; }
+  std::int64_t Overflows() const { return overflows_; }
   const Fp8Options& Options() const { return options_; }
 
  private:
@@ -102,6 +112,12 @@ class Fp8Backend final : public LayerBackend {
   Matrix grad_;      // workspace: dW
   Fp8Counts counts_;
   std::uint64_t gemm_calls_ = 0;  // keys the accumulation streams of successive GEMMs
+  double scale_ = 1.0;            // current loss scale S
+  std::int64_t good_updates_ = 0, overflows_ = 0;  // dynamic scaling: since the last growth; total
+  Matrix scaled_;                 // workspace: S dY
+  // Runs a GEMM on S dy (halving S and retrying on overflow when dynamic), result / S.
+  template <typename Gemm>
+  void ScaledGemm(const Matrix& dy, Matrix& out, Gemm&& gemm);
 };
 
 }  // namespace pcmsim::nn

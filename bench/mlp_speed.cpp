@@ -36,17 +36,10 @@ double GemmGflops(Index n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int epochs = 5;
-  std::string data = std::string(build_info::kSourceDir) + "/data/mnist";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--epochs")) epochs = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) SetNumThreads(std::atoi(argv[i + 1]));
-    else if (!std::strcmp(argv[i], "--data")) data = argv[i + 1];
-  }
-  const io::Dataset train =
-      io::LoadIdxDataset(data + "/train-10k-images-idx3-ubyte.gz", data + "/train-10k-labels-idx1-ubyte.gz");
-  const io::Dataset test =
-      io::LoadIdxDataset(data + "/t10k-images-idx3-ubyte.gz", data + "/t10k-labels-idx1-ubyte.gz");
+  const bench::MnistArgs args = bench::ParseMnistArgs(argc, argv, 5);
+  const int epochs = args.epochs;
+  const io::Dataset train = bench::MnistTrain(args.data);
+  const io::Dataset test = bench::MnistTest(args.data);
 
   const double gemm = GemmGflops(1024);
   std::vector<nn::BackendPtr> b;

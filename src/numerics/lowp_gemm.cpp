@@ -211,9 +211,13 @@ void RunExact(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
 }
 
 // Fast nearest accumulation; with kCheck, tiles that overflowed are recomputed exactly.
-template <bool kCheck>
+// kRoundProd: products are first rounded (exactly, by the magic kernel) into a product
+// format whose values all lie on the accumulator's grid, so every accumulation step still
+// adds two accumulator values and the Veltkamp step stays exact (the argument above).
+template <bool kCheck, bool kRoundProd = false>
 void RunVeltkamp(const Packed& pk, Index chunk, const LowpGemmOptions& o, Matrix& c) {
   const VecRound<V> acc(internal::MakeRoundConstants(o.accum_format));
+  const VecRound<V> prod(internal::MakeRoundConstants(kRoundProd ? o.product_format : o.accum_format));
   const float max_finite = static_cast<float>(o.accum_format.MaxFinite());
   RunTiles(
       pk,
@@ -221,13 +225,19 @@ void RunVeltkamp(const Packed& pk, Index chunk, const LowpGemmOptions& o, Matrix
         const float* ap = pk.a.data() + ip * pk.k * kPr;
         const float* bp = pk.b.data() + jp * pk.k * kNr;
         VeltkampStep<kCheck> step{internal::VeltkampRound<V>(o.accum_format.mantissa_bits)};
-        MicroKernel<false, FastPath::kMagic>(ap, bp, pk.k, chunk, acc, step, tile);
+        MicroKernel<kRoundProd, FastPath::kMagic>(ap, bp, pk.k, chunk, kRoundProd ? prod : acc, step, tile);
         if (!step.InRange(max_finite)) {
           ExactStep<FastPath::kMagic, false> exact{&acc, nullptr};
-          MicroKernel<false, FastPath::kMagic>(ap, bp, pk.k, chunk, acc, exact, tile);
+          MicroKernel<kRoundProd, FastPath::kMagic>(ap, bp, pk.k, chunk, kRoundProd ? prod : acc, exact, tile);
         }
       },
       c);
+}
+
+// Every finite value of `prod` is a value of `acc` (binary grids: precision and range).
+bool GridWithin(const FloatFormat& prod, const FloatFormat& acc) {
+  return prod.Precision() <= acc.Precision() && prod.MinSubnormal() >= acc.MinSubnormal() &&
+         prod.MaxFinite() <= acc.MaxFinite() && prod.MinNormal() >= acc.MinNormal();
 }
 
 // Largest |v| of a packed operand; +inf if any NaN/inf.
@@ -255,11 +265,15 @@ void Dispatch(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
   const bool sr = o.accum_rounding == Rounding::kStochastic, rp = RoundProducts(o);
   const bool veltkamp = P == FastPath::kMagic && !sr && !rp && o.accum_format.subnormals &&
                         ProductsExact(o.a_format, o.b_format, o.accum_format);
+  const bool veltkamp_rounded_products = P == FastPath::kMagic && !sr && rp && o.accum_format.subnormals &&
+                                         GridWithin(o.product_format, o.accum_format);
   if (veltkamp) {
     if (OverflowImpossible(pk, o))
       RunVeltkamp<false>(pk, chunk, o, c);
     else
       RunVeltkamp<true>(pk, chunk, o, c);
+  } else if (veltkamp_rounded_products) {
+    RunVeltkamp<true, true>(pk, chunk, o, c);
   } else if (sr && rp) {
     RunExact<P, true, true>(pk, chunk, o, seed, c);
   } else if (sr) {

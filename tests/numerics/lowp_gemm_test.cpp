@@ -154,6 +154,27 @@ TEST(LowpGemm, MatchesSequentialReferenceBitExactly) {
   EXPECT_EQ(c, Reference(a, b, e4));
 }
 
+// 16-bit (1,6,9) operands (the first/last layers of the FP8 recipe): their products need
+// rounding into the (1,6,9) product format before each accumulation step. Magnitudes from
+// subnormal products to overflowing sums, every chunking, bit-exact against the reference.
+TEST(LowpGemm, RoundedProductsMatchReference) {
+  for (const float scale : {1.0f, 3e-6f, 2e4f}) {
+    const Matrix a = RandomMatrix(37, 130, 3, scale), b = RandomMatrix(130, 11, 4, 50.0f * scale);
+    for (Index chunk : {Index{1}, Index{3}, Index{64}, Index{0}}) {
+      LowpGemmOptions o = Fp8Options(chunk);
+      o.a_format = o.b_format = FormatByName("fp16_169");
+      Matrix c;
+      LowpGemm(a, false, b, false, c, o);
+      const Matrix want = Reference(a, b, o);
+      for (Index i = 0; i < c.size(); ++i) {
+        const float x = c.data()[i], y = want.data()[i];
+        ASSERT_TRUE(x == y || (std::isnan(x) && std::isnan(y)))
+            << "scale " << scale << " chunk " << chunk << " i " << i << ": " << x << " vs " << y;
+      }
+    }
+  }
+}
+
 TEST(LowpGemm, OverflowingSumsMatchReference) {
   // Products up to 57344^2 = 3.3e9: a few of them overflow (1,6,9) (max 8.6e9) to the +-inf
   // marker, and later terms of the other sign must not bring the sum back (exact fallback).

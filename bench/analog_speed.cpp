@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
   nn::TrainOptions o;
   o.epochs = epochs;
   o.eval_every = 0;
-  o.lr = 0.1;
-  o.momentum = 0.0;  // the mixed-precision recipe (the device state is the weight)
+  // The recipe of experiments/mnist_analog_mixed.toml for both: chi with momentum 0.9.
+  o.lr = 0.02;
+  o.momentum = 0.9;
 
   nn::Mlp fp32 = Fp32Net();
   const double fp32_epoch = BestEpoch(nn::Train(fp32, train, nullptr, o, {}));
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   nn::AnalogOptions mixed;
   mixed.training = nn::AnalogTraining::kMixed;
   mixed.device = device::LoadPcmParamsFile(src + "/devices/pcm_training.toml");
+  mixed.headroom = 4.0;
   nn::Mlp analog = AnalogNet(mixed);
   const double mixed_epoch = BestEpoch(nn::Train(analog, train, nullptr, o, {}));
   const double mixed_acc = nn::Evaluate(analog, test);

@@ -124,8 +124,9 @@ struct VeltkampStep {
   }
 };
 
-// One kPr x kNr tile of C over all k, written column-major to out (ld = kPr).
-template <bool kRoundProd, FastPath PP, class Step>
+// One kPr x kNr tile of C over all k, written column-major to out (ld = kPr). kLeanProd:
+// products are known to stay within the product format's range (see RunVeltkamp).
+template <bool kRoundProd, FastPath PP, class Step, bool kLeanProd = false>
 void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const VecRound<V>& prod, Step& step,
                  float* out) {
   F outer[kMr][kNr];
@@ -143,7 +144,12 @@ void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const V
         const F bv = V::Set(bp[kk * kNr + c]);
         for (int r = 0; r < kMr; ++r) {
           if constexpr (kRoundProd) {
-            const F p = prod.template Nearest<PP>(V::Mul(av[r], bv));
+            F p;
+            if constexpr (kLeanProd) {
+              p = prod.NearestInRange(V::Mul(av[r], bv));
+            } else {
+              p = prod.template Nearest<PP>(V::Mul(av[r], bv));
+            }
             inner[r][c] = step(V::Add(inner[r][c], p), r * kNr + c);
           } else {  // a b exact in float32: a fused a b + s equals RN32(p + s)
             inner[r][c] = step(V::MulAdd(av[r], bv, inner[r][c]), r * kNr + c);
@@ -214,7 +220,9 @@ void RunExact(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
 // kRoundProd: products are first rounded (exactly, by the magic kernel) into a product
 // format whose values all lie on the accumulator's grid, so every accumulation step still
 // adds two accumulator values and the Veltkamp step stays exact (the argument above).
-template <bool kCheck, bool kRoundProd = false>
+// kLeanProd (with kRoundProd): no product can exceed the product format's largest value and
+// the format keeps subnormals, so products take the shorter in-range rounding.
+template <bool kCheck, bool kRoundProd = false, bool kLeanProd = false>
 void RunVeltkamp(const Packed& pk, Index chunk, const LowpGemmOptions& o, Matrix& c) {
   const VecRound<V> acc(internal::MakeRoundConstants(o.accum_format));
   const VecRound<V> prod(internal::MakeRoundConstants(kRoundProd ? o.product_format : o.accum_format));
@@ -225,7 +233,8 @@ void RunVeltkamp(const Packed& pk, Index chunk, const LowpGemmOptions& o, Matrix
         const float* ap = pk.a.data() + ip * pk.k * kPr;
         const float* bp = pk.b.data() + jp * pk.k * kNr;
         VeltkampStep<kCheck> step{internal::VeltkampRound<V>(o.accum_format.mantissa_bits)};
-        MicroKernel<kRoundProd, FastPath::kMagic>(ap, bp, pk.k, chunk, kRoundProd ? prod : acc, step, tile);
+        MicroKernel<kRoundProd, FastPath::kMagic, VeltkampStep<kCheck>, kLeanProd>(ap, bp, pk.k, chunk,
+                                                                                   kRoundProd ? prod : acc, step, tile);
         if (!step.InRange(max_finite)) {
           ExactStep<FastPath::kMagic, false> exact{&acc, nullptr};
           MicroKernel<kRoundProd, FastPath::kMagic>(ap, bp, pk.k, chunk, kRoundProd ? prod : acc, exact, tile);
@@ -273,7 +282,14 @@ void Dispatch(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
     else
       RunVeltkamp<true>(pk, chunk, o, c);
   } else if (veltkamp_rounded_products) {
-    RunVeltkamp<true, true>(pk, chunk, o, c);
+    // Products of packed operands are exact in float32 only up to 24 bits; beyond that the
+    // float32 product is already rounded, which the in-range kernel would round again.
+    const bool lean = o.product_format.subnormals && o.a_format.Precision() + o.b_format.Precision() <= 24 &&
+                      MaxAbs(pk.a) * MaxAbs(pk.b) <= o.product_format.MaxFinite();
+    if (lean)
+      RunVeltkamp<true, true, true>(pk, chunk, o, c);
+    else
+      RunVeltkamp<true, true>(pk, chunk, o, c);
   } else if (sr && rp) {
     RunExact<P, true, true>(pk, chunk, o, seed, c);
   } else if (sr) {

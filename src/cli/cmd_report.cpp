@@ -2,6 +2,7 @@
 // /summary group as JSON (plus provenance) for scripts.
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include "commands.hpp"
 #include "pcmsim/experiment/result_file.hpp"
@@ -15,6 +16,49 @@ struct ReportArgs {
   bool json = false;
 };
 
+// Fractions shown as percentages: accuracy keys, post-training-quantisation results, and
+// the means and stds of the accuracy-over-time table.
+bool IsAccuracy(const std::string& parent, const std::string& key) {
+  return key.find("accuracy") != std::string::npos || (parent == "ptq" && key.rfind("int", 0) == 0) ||
+         (parent == "accuracy_vs_time" && (key.rfind("mean", 0) == 0 || key.rfind("std", 0) == 0));
+}
+
+std::string Scalar(const nlohmann::json& v, bool percent) {
+  if (v.is_number() && percent) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.2f %%", 100 * v.get<double>());
+    return buf;
+  }
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.6g", v.get<double>());
+    return buf;
+  }
+  return v.dump();
+}
+
+// One line per scalar; nested groups as "group.key"; short numeric arrays inline.
+void PrintEntries(const nlohmann::json& obj, const std::string& parent, const std::string& prefix) {
+  for (const auto& [key, value] : obj.items()) {
+    const std::string name = prefix + key;
+    const bool percent = IsAccuracy(parent, key);
+    if (value.is_object()) {
+      PrintEntries(value, key, name + ".");
+    } else if (value.is_array()) {
+      std::string line;
+      if (value.size() <= 12) {
+        for (const auto& x : value) line += (line.empty() ? "" : "  ") + Scalar(x, percent);
+      } else {
+        line = "[" + std::to_string(value.size()) + " values]";
+      }
+      std::printf("  %-40s %s\n", name.c_str(), line.c_str());
+    } else {
+      std::printf("  %-40s %s\n", name.c_str(), Scalar(value, percent).c_str());
+    }
+  }
+}
+
 void PrintHuman(const io::H5Reader& in) {
   const nlohmann::json root = io::GroupToJson(in, "/summary");
   std::printf("%s  (%s, pcmsim %s, git %.12s%s)\n", in.Path().string().c_str(),
@@ -25,15 +69,7 @@ void PrintHuman(const io::H5Reader& in) {
   if (in.HasAttr("/", "start_time")) std::printf("started %s, seed %s\n", in.AttrString("/", "start_time").c_str(),
                                                  in.HasAttr("/", "seed") ? in.AttrString("/", "seed").c_str() : "?");
   std::printf("\nsummary\n");
-  for (const auto& [key, value] : root.items()) {
-    if (value.is_number_float() && key.find("accuracy") != std::string::npos) {
-      std::printf("  %-24s %.2f %%\n", key.c_str(), 100 * value.get<double>());
-    } else if (value.is_structured()) {
-      std::printf("  %-24s %s\n", key.c_str(), value.dump().c_str());
-    } else {
-      std::printf("  %-24s %s\n", key.c_str(), value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
-    }
-  }
+  PrintEntries(root, "", "");
   const auto history = experiment::ReadMetrics(in);
   if (!history.empty()) {
     std::printf("\n  epoch        lr      loss   train %%   test %%   seconds\n");

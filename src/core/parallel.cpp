@@ -46,8 +46,9 @@ struct AllocatorSettings {
 #ifdef __GLIBC__
     const char* keep = std::getenv("PCMSIM_KEEP_MALLOC");
     if (keep != nullptr && keep[0] != '\0' && keep[0] != '0') return;
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    // 32 MiB is the largest mmap threshold every 64-bit glibc accepts (HEAP_MAX_SIZE / 2);
+    // a refused setting leaves glibc's defaults, which only costs speed.
+    if (mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1) mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
   }
 };

@@ -108,7 +108,9 @@ void Tile::LoadState(const std::string& prefix, const TileStateMap& state) {
   dirty_flag_.assign(static_cast<size_t>(rc), 0);
   for (Index k = 1; k < dirty.rows(); ++k) {
     const Index pos = static_cast<Index>(dirty(k, 0));
-    if (pos < 0 || pos >= rc) throw DimensionError(StrCat("tile state: dirty weight ", pos, " out of range"));
+    if (pos < 0 || pos >= rc) {
+      throw DimensionError(StrCat("tile state: '", prefix, "cache_dirty' names weight ", pos, ", outside [0, ", rc, ")"));
+    }
     MarkDirty(pos % rows_, pos / rows_);
   }
   stale_ = meta(0, 13) != 0.0;

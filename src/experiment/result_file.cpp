@@ -117,7 +117,11 @@ void ReadModel(const io::H5Reader& in, nn::Mlp& mlp, bool with_state) {
     if (in.Exists(g + "/bias_velocity")) l.bias_velocity = in.ReadMatrix(g + "/bias_velocity").cast<float>().col(0);
     nn::StateMap state;
     for (const auto& name : in.Children(g + "/state")) state[name] = in.ReadMatrix(g + "/state/" + name);
-    l.backend->LoadState(state);
+    try {
+      l.backend->LoadState(state);
+    } catch (const Error& e) {
+      throw IoError(StrCat(file, ": ", g, "/state: ", e.what()));
+    }
   }
 }
 

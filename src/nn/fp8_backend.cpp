@@ -2,6 +2,7 @@
 // with stochastic rounding (exact scalar conversion of each element's double result).
 #include "pcmsim/nn/fp8_backend.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "pcmsim/core/error.hpp"
@@ -69,6 +70,18 @@ void Fp8Options::Validate() const {
   io::Require(std::isfinite(loss_scale) && loss_scale > 0.0f, "loss_scale", loss_scale, "must be finite and > 0");
   io::Require(loss_scale_window >= 1 && loss_scale_window <= 1000000, "loss_scale_window", loss_scale_window,
               "must be in [1, 1000000]");
+  if (dynamic_loss_scale) {
+    // Overflow is detected as inf/NaN in the scaled GEMM's result: saturating formats would
+    // clip silently instead.
+    for (bool edge : {false, true}) {
+      const FloatFormat error = ResolveFormats(*this, edge).error;
+      io::Require(!error.saturate, "error_format", error.name,
+                  "must not saturate with dynamic_loss_scale (overflow would go unseen)");
+    }
+    const FloatFormat accum = FormatField("accum_format", accum_format);
+    io::Require(!accum.saturate, "accum_format", accum_format,
+                "must not saturate with dynamic_loss_scale (overflow would go unseen)");
+  }
 }
 
 Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix) {
@@ -86,7 +99,9 @@ Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix) {
   o.update_rounding = cfg.GetEnum(key("update_rounding"), o.update_rounding, roundings);
   o.loss_scale = static_cast<float>(cfg.GetDouble(key("loss_scale"), o.loss_scale));
   o.dynamic_loss_scale = cfg.GetBool(key("dynamic_loss_scale"), o.dynamic_loss_scale);
-  o.loss_scale_window = static_cast<int>(cfg.GetInt(key("loss_scale_window"), o.loss_scale_window));
+  const std::int64_t window = cfg.GetInt(key("loss_scale_window"), o.loss_scale_window);
+  if (window < 1 || window > 1000000) cfg.Fail(key("loss_scale_window"), StrCat(window, ": must be in [1, 1000000]"));
+  o.loss_scale_window = static_cast<int>(window);
   try {
     o.Validate();
   } catch (const ConfigError& e) {
@@ -166,7 +181,7 @@ void Fp8Backend::Update(const Matrix& x, const Matrix& dy, const SgdStep& step) 
               counts_.gradient_macs, gradient_.a_format, gradient_.b_format);
   });
   if (options_.dynamic_loss_scale && ++good_updates_ >= options_.loss_scale_window) {
-    scale_ *= 2.0;
+    scale_ = std::min(scale_ * 2.0, 0x1p40);  // growth is capped
     good_updates_ = 0;
   }
   ApplyUpdate(step);

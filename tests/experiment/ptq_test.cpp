@@ -35,6 +35,9 @@ TEST(PtqTest, BadSettingsNameTheKey) {
   const auto file = testing::SourceDir() / "experiments" / "mnist_ptq.toml";
   PCMSIM_EXPECT_THROW_MSG(LoadExperiment(file, {"ptq.bits=[8, 1]"}), ConfigError, "ptq.bits", "[2, 16]");
   PCMSIM_EXPECT_THROW_MSG(LoadExperiment(file, {"ptq.activation_quantile=0"}), ConfigError, "ptq.activation_quantile");
+  // 12-bit codes on 784 inputs could overflow the exact int32 accumulation: refused at load,
+  // not after training.
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(file, {"ptq.bits=[8, 12]"}), ConfigError, "ptq.bits", "784 inputs", "2^31");
 }
 
 }  // namespace

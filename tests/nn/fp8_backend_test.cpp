@@ -12,6 +12,7 @@
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 #include "pcmsim/numerics/convert.hpp"
+#include "test_util.hpp"
 
 namespace pcmsim::nn {
 namespace {
@@ -205,6 +206,13 @@ TEST(Fp8Backend, ParseOptionsAndErrors) {
   Fp8Options wide;
   wide.accum_format = "bf16:bias=100";
   EXPECT_THROW(wide.Validate(), ConfigError);
+  // Dynamic loss scaling detects overflow as inf: a saturating error format would hide it.
+  Fp8Options sat;
+  sat.dynamic_loss_scale = true;
+  sat.error_format = "fp8_152:sat";
+  PCMSIM_EXPECT_THROW_MSG(sat.Validate(), ConfigError, "error_format", "saturate");
+  auto window = io::ConfigReader::FromString("[fp8]\nloss_scale_window = 4294967297\n", "w.toml");
+  PCMSIM_EXPECT_THROW_MSG(ParseFp8Options(window, "fp8"), ConfigError, "w.toml", "loss_scale_window");
 }
 
 TEST(Fp8Backend, SaveLoadStateResumesStochasticStreams) {

@@ -61,7 +61,8 @@ struct TileOptions {
   // nu_max * ln(1 + dt / t0) since the last full read); beyond it the whole tile is
   // re-read. [0, 0.1]; 0 = re-read the whole tile after every pulse step (exact). Tiles
   // with IR drop always re-read in full (the drop couples all cells). 1e-3 is far below
-  // the read noise (~3 %); sweep it.
+  // the read noise (~3 %); sweep it. The bound is on conductances; the cached read-noise
+  // variances age on their own 1/f clock and stay within a few times the tolerance.
   double reread_tolerance = 1e-3;
   // Read voltage of a full-scale input (V), > 0, and MVM integration time (s), > 0: only
   // used to count read energy. 0.2 V / 250 ns as in ENERGY.md (derived example).

@@ -10,8 +10,24 @@ namespace pcmsim::crossbar {
 
 void Tile::Mvm(Dir dir, const Eigen::Ref<const Matrix>& x, Matrix& y, Rng& rng) {
   const PeripheryOptions& p = dir == Dir::kForward ? opt_.forward : opt_.backward;
-  ws_.scale = InputScales(x, p);
-  ApplyDac(x, ws_.scale, p, ws_.xt);
+  // InputScales + ApplyDac column by column (one pass over x while each column is in
+  // cache); the same element-wise operations, so the same bits.
+  const Index cols = x.cols();
+  const bool abs_max = p.noise_management == NoiseManagement::kAbsMax;
+  const float dac_step = static_cast<float>(QuantStep(p.dac_bits, 1.0));
+  ws_.scale.resize(cols);
+  ws_.xt.resize(x.rows(), cols);
+  for (Index b = 0; b < cols; ++b) {
+    float s = static_cast<float>(p.input_scale);
+    if (abs_max) {
+      s = x.col(b).cwiseAbs().maxCoeff();
+      if (!(s > 0.0f)) s = 1.0f;  // an all-zero sample gives y = 0 whatever its scale
+    }
+    ws_.scale(b) = s;
+    auto xt = ws_.xt.col(b);
+    xt.noalias() = x.col(b) * (1.0f / s);
+    ClipAndQuantize(xt, 1.0f, dac_step);
+  }
   const bool bm = dir == Dir::kForward && p.bound_management == BoundManagement::kIterative &&
                   p.output_bound > 0.0 && p.max_bound_rounds > 0;
   AnalogPass(dir, p, ws_.xt, ws_.yt, rng, bm ? &ws_.saturated : nullptr);
@@ -34,29 +50,35 @@ void Tile::AnalogPass(Dir dir, const PeripheryOptions& p, const Matrix& xt, Matr
   const Index n = yt.size();
   const float sigma_out = static_cast<float>(p.output_noise);
   const bool read_noise = cache_.var.size() > 0;
-  if (read_noise || sigma_out > 0.0f) {
+  const bool noise = read_noise || sigma_out > 0.0f;
+  if (noise) {
     ws_.gauss.resize(n);
     FillGaussian(rng, ws_.gauss.data(), n, ws_.gauss_scratch);
-    const Eigen::Map<const Matrix> z(ws_.gauss.data(), yt.rows(), yt.cols());
-    if (read_noise) {
-      // Device read noise referred to the output: var_i = sum_j sigma_ij^2 x_j^2; it and
-      // the output noise are independent Gaussians, so one draw of the summed variance.
-      ws_.sq = xt.array().square().matrix();
-      ParallelGemm(cache_.var, !fwd, ws_.sq, false, ws_.var_out);
-      yt.array() += (ws_.var_out.array() + sigma_out * sigma_out).sqrt() * z.array();
-    } else {
-      yt.noalias() += sigma_out * z;
-    }
   }
+  if (read_noise) {
+    // Device read noise referred to the output: var_i = sum_j sigma_ij^2 x_j^2; it and the
+    // output noise are independent Gaussians, so one draw of the summed variance.
+    ws_.sq = xt.array().square().matrix();
+    ParallelGemm(cache_.var, !fwd, ws_.sq, false, ws_.var_out);
+  }
+  // One pass per output column: noise, saturation check (bound management), ADC. The same
+  // element-wise operations as separate passes, so the same bits.
   const float bound = static_cast<float>(p.output_bound);
-  if (saturated != nullptr) {
-    saturated->clear();
-    for (Index b = 0; b < yt.cols(); ++b) {
-      if (yt.col(b).cwiseAbs().maxCoeff() >= bound) saturated->push_back(b);
+  const float step = static_cast<float>(QuantStep(p.adc_bits, p.output_bound));
+  const float s2 = sigma_out * sigma_out;
+  if (saturated != nullptr) saturated->clear();
+  const Eigen::Map<const Matrix> z(ws_.gauss.data(), noise ? yt.rows() : 0, noise ? yt.cols() : 0);
+  for (Index b = 0; b < yt.cols(); ++b) {
+    auto col = yt.col(b);
+    if (read_noise) {
+      col.array() += (ws_.var_out.col(b).array() + s2).sqrt() * z.col(b).array();
+    } else if (noise) {
+      col.noalias() += sigma_out * z.col(b);
     }
+    if (saturated != nullptr && col.cwiseAbs().maxCoeff() >= bound) saturated->push_back(b);
+    ClipAndQuantize(col, bound, step);
   }
-  ClipAndQuantize(yt, bound, static_cast<float>(QuantStep(p.adc_bits, p.output_bound)));
-  CountMvm(fwd, p, xt);
+  CountMvm(fwd, p, xt, read_noise ? &ws_.sq : nullptr);
 }
 
 void Tile::BoundManagement(const Eigen::Ref<const Matrix>& x, const PeripheryOptions& p, Rng& rng) {
@@ -81,7 +103,7 @@ void Tile::BoundManagement(const Eigen::Ref<const Matrix>& x, const PeripheryOpt
   }
 }
 
-void Tile::CountMvm(bool forward, const PeripheryOptions& p, const Matrix& xt) {
+void Tile::CountMvm(bool forward, const PeripheryOptions& p, const Matrix& xt, const Matrix* xt_squared) {
   const Index batch = xt.cols();
   ConverterCount& dac = forward ? events_.dac_forward : events_.dac_backward;
   ConverterCount& adc = forward ? events_.adc_forward : events_.adc_backward;
@@ -97,7 +119,9 @@ void Tile::CountMvm(bool forward, const PeripheryOptions& p, const Matrix& xt) {
   // (contiguous) rather than with a strided row-wise reduction.
   ArrayF& share = ws_.share;
   share.setZero(xt.rows());
-  if (p.encoding == InputEncoding::kAmplitude) {
+  if (p.encoding == InputEncoding::kAmplitude && xt_squared != nullptr) {
+    for (Index k = 0; k < batch; ++k) share += xt_squared->col(k).array();
+  } else if (p.encoding == InputEncoding::kAmplitude) {
     for (Index k = 0; k < batch; ++k) share += xt.col(k).array().square();
   } else {
     for (Index k = 0; k < batch; ++k) share += xt.col(k).array().abs();

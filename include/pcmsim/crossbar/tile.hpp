@@ -128,7 +128,8 @@ class Tile {
   void AnalogPass(Dir dir, const PeripheryOptions& p, const Matrix& xt, Matrix& yt, Rng& rng,
                   std::vector<Index>* saturated);
   void BoundManagement(const Eigen::Ref<const Matrix>& x, const PeripheryOptions& p, Rng& rng);
-  void CountMvm(bool forward, const PeripheryOptions& p, const Matrix& xt);
+  // xt_squared: xt^2 if already computed (read-noise folding), else null.
+  void CountMvm(bool forward, const PeripheryOptions& p, const Matrix& xt, const Matrix* xt_squared = nullptr);
   void EnsureFresh();
   void MarkDirty(Index i, Index j);
   void RereadDirty(double t_s);  // re-reads the cells of the weights in dirty_ at t_s

@@ -1,7 +1,9 @@
 // Validation and names of the tile options; accumulation of tile event counts.
 #include "pcmsim/crossbar/tile_options.hpp"
 
+#include <array>
 #include <cmath>
+#include <type_traits>
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/crossbar/tile_events.hpp"
@@ -41,82 +43,67 @@ void TileOptions::Validate() const {
               "must be > 0 (s)");
 }
 
+namespace {
+
+// The one list of TileEvents' counts: f(a.count, b.count) for each (converter bits apart).
+template <class A, class B, class F>
+void ForEachCount(A& a, B& b, F&& f) {
+  f(a.forward_mvms, b.forward_mvms);
+  f(a.backward_mvms, b.backward_mvms);
+  f(a.calibration_mvms, b.calibration_mvms);
+  f(a.bound_reruns, b.bound_reruns);
+  f(a.dac_forward.conversions, b.dac_forward.conversions);
+  f(a.adc_forward.conversions, b.adc_forward.conversions);
+  f(a.dac_backward.conversions, b.dac_backward.conversions);
+  f(a.adc_backward.conversions, b.adc_backward.conversions);
+  f(a.cell_reads, b.cell_reads);
+  f(a.read_g_dt, b.read_g_dt);
+  f(a.array_reads, b.array_reads);
+  f(a.set_pulses, b.set_pulses);
+  f(a.reset_pulses, b.reset_pulses);
+  f(a.program_pulses, b.program_pulses);
+  f(a.verify_reads, b.verify_reads);
+}
+
+template <class E>
+auto Converters(E& e) {
+  return std::array{&e.dac_forward, &e.adc_forward, &e.dac_backward, &e.adc_backward};
+}
+
+}  // namespace
+
 TileEvents& TileEvents::operator+=(const TileEvents& o) {
-  forward_mvms += o.forward_mvms;
-  backward_mvms += o.backward_mvms;
-  calibration_mvms += o.calibration_mvms;
-  bound_reruns += o.bound_reruns;
-  auto add = [](ConverterCount& a, const ConverterCount& b) {
-    a.conversions += b.conversions;
-    if (b.conversions > 0) a.bits = b.bits;
-  };
-  add(dac_forward, o.dac_forward);
-  add(adc_forward, o.adc_forward);
-  add(dac_backward, o.dac_backward);
-  add(adc_backward, o.adc_backward);
-  cell_reads += o.cell_reads;
-  read_g_dt += o.read_g_dt;
-  array_reads += o.array_reads;
-  set_pulses += o.set_pulses;
-  reset_pulses += o.reset_pulses;
-  program_pulses += o.program_pulses;
-  verify_reads += o.verify_reads;
+  ForEachCount(*this, o, [](auto& x, const auto& y) { x += y; });
+  // A converter's width is the one of its latest conversions.
+  const auto mine = Converters(*this);
+  const auto theirs = Converters(o);
+  for (size_t k = 0; k < mine.size(); ++k) {
+    if (theirs[k]->conversions > 0) mine[k]->bits = theirs[k]->bits;
+  }
   return *this;
 }
 
 TileEvents& TileEvents::operator-=(const TileEvents& o) {
-  forward_mvms -= o.forward_mvms;
-  backward_mvms -= o.backward_mvms;
-  calibration_mvms -= o.calibration_mvms;
-  bound_reruns -= o.bound_reruns;
-  dac_forward.conversions -= o.dac_forward.conversions;
-  adc_forward.conversions -= o.adc_forward.conversions;
-  dac_backward.conversions -= o.dac_backward.conversions;
-  adc_backward.conversions -= o.adc_backward.conversions;
-  cell_reads -= o.cell_reads;
-  read_g_dt -= o.read_g_dt;
-  array_reads -= o.array_reads;
-  set_pulses -= o.set_pulses;
-  reset_pulses -= o.reset_pulses;
-  program_pulses -= o.program_pulses;
-  verify_reads -= o.verify_reads;
+  ForEachCount(*this, o, [](auto& x, const auto& y) { x -= y; });
   return *this;
 }
 
-namespace {
-constexpr std::size_t kTileEventNumbers = 19;
-}  // namespace
-
 std::vector<double> TileEvents::ToNumbers() const {
-  const auto d = [](std::int64_t v) { return static_cast<double>(v); };
-  return {d(forward_mvms), d(backward_mvms), d(calibration_mvms), d(bound_reruns),
-          d(dac_forward.conversions), double(dac_forward.bits), d(adc_forward.conversions), double(adc_forward.bits),
-          d(dac_backward.conversions), double(dac_backward.bits), d(adc_backward.conversions),
-          double(adc_backward.bits), d(cell_reads), read_g_dt, d(array_reads), d(set_pulses), d(reset_pulses),
-          d(program_pulses), d(verify_reads)};
+  std::vector<double> v;
+  ForEachCount(*this, *this, [&](const auto& x, const auto&) { v.push_back(static_cast<double>(x)); });
+  for (const ConverterCount* c : Converters(*this)) v.push_back(c->bits);
+  return v;
 }
 
 TileEvents TileEvents::FromNumbers(const std::vector<double>& v) {
-  if (v.size() != kTileEventNumbers) {
-    throw DimensionError(StrCat("tile events: ", v.size(), " numbers, expected ", kTileEventNumbers));
-  }
-  const auto i = [&](size_t k) { return static_cast<std::int64_t>(v[k]); };
   TileEvents e;
-  e.forward_mvms = i(0);
-  e.backward_mvms = i(1);
-  e.calibration_mvms = i(2);
-  e.bound_reruns = i(3);
-  e.dac_forward = {i(4), static_cast<int>(v[5])};
-  e.adc_forward = {i(6), static_cast<int>(v[7])};
-  e.dac_backward = {i(8), static_cast<int>(v[9])};
-  e.adc_backward = {i(10), static_cast<int>(v[11])};
-  e.cell_reads = i(12);
-  e.read_g_dt = v[13];
-  e.array_reads = i(14);
-  e.set_pulses = i(15);
-  e.reset_pulses = i(16);
-  e.program_pulses = i(17);
-  e.verify_reads = i(18);
+  std::size_t n = Converters(e).size();
+  ForEachCount(e, e, [&](const auto&, const auto&) { ++n; });
+  PCMSIM_CHECK(n == kNumbers, "TileEvents::kNumbers is ", kNumbers, ", the field list has ", n);
+  if (v.size() != n) throw DimensionError(StrCat("tile events: ", v.size(), " numbers, expected ", n));
+  std::size_t k = 0;
+  ForEachCount(e, e, [&](auto& x, const auto&) { x = static_cast<std::remove_reference_t<decltype(x)>>(v[k++]); });
+  for (ConverterCount* c : Converters(e)) c->bits = static_cast<int>(v[k++]);
   return e;
 }
 

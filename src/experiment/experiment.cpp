@@ -2,9 +2,9 @@
 #include "pcmsim/experiment/experiment.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/numerics/int_quant.hpp"
 
 namespace pcmsim::experiment {
 
@@ -109,12 +109,10 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
     e.train.Validate();
     e.inference.Validate();
     e.ptq.Validate();
-    // Exact int32 accumulation (numerics::IntGemm) needs inputs * qmax^2 < 2^31 per layer.
+    // Exact int32 accumulation (numerics::IntGemm) must hold for every layer's width.
     for (std::int64_t bits : e.ptq.bits) {
-      const double qmax = std::ldexp(1.0, static_cast<int>(bits) - 1) - 1.0;
       for (size_t i = 0; i + 1 < e.model.layers.size(); ++i) {
-        const double bound = static_cast<double>(e.model.layers[i]) * qmax * qmax;
-        if (bound >= 2147483648.0) {
+        if (!numerics::Int32AccumulationFits(e.model.layers[i], static_cast<int>(bits), static_cast<int>(bits))) {
           cfg.Fail("ptq.bits", StrCat(bits, ": a layer with ", e.model.layers[i], " inputs could overflow the int32 "
                                       "accumulator (inputs x (2^(bits-1)-1)^2 must stay below 2^31)"));
         }

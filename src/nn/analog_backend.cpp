@@ -270,12 +270,7 @@ void AnalogBackend::SaveState(StateMap& state) const {
   WriteNumbers(state, "counters",
                {t_now_, t_programmed_, eps_, weight_scale_, static_cast<double>(steps_),
                 static_cast<double>(forward_calls_), static_cast<double>(update_calls_)});
-  std::vector<double> tallies;
-  for (const Tallies* t : {&dig_fwd_, &dig_eval_, &dig_bwd_, &dig_upd_, &arr_fwd_, &arr_bwd_, &arr_upd_, &arr_infer_}) {
-    tallies.push_back(t->calls);
-    tallies.push_back(t->samples);
-  }
-  WriteNumbers(state, "tallies", tallies);
+  WriteTallies(state, {&dig_fwd_, &dig_eval_, &dig_bwd_, &dig_upd_, &arr_fwd_, &arr_bwd_, &arr_upd_, &arr_infer_});
   state["velocity"] = velocity_.cast<double>();
   if (opt_.training == AnalogTraining::kHwa) return;
   state["chi"] = chi_.cast<double>();
@@ -300,13 +295,7 @@ void AnalogBackend::LoadState(const StateMap& state) {
     forward_calls_ = static_cast<std::uint64_t>(v[5]);
     update_calls_ = static_cast<std::uint64_t>(v[6]);
   }
-  if (ReadNumbers(state, "tallies", 16, v)) {
-    size_t k = 0;
-    for (Tallies* t : {&dig_fwd_, &dig_eval_, &dig_bwd_, &dig_upd_, &arr_fwd_, &arr_bwd_, &arr_upd_, &arr_infer_}) {
-      t->calls = v[k++];
-      t->samples = v[k++];
-    }
-  }
+  ReadTallies(state, {&dig_fwd_, &dig_eval_, &dig_bwd_, &dig_upd_, &arr_fwd_, &arr_bwd_, &arr_upd_, &arr_infer_});
   if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
   if (opt_.training == AnalogTraining::kHwa) return;
   if (!array_) throw Error(StrCat("analog layer ", layer_, ": LoadState() before SetWeights()"));
@@ -326,7 +315,7 @@ void AnalogBackend::LoadState(const StateMap& state) {
     tiles[nested] = m;
   }
   array_->LoadState("", tiles);
-  if (!ReadNumbers(state, "array_events", 19, v)) {
+  if (!ReadNumbers(state, "array_events", crossbar::TileEvents::kNumbers, v)) {
     throw IoError(StrCat("analog layer ", layer_, ": checkpoint has no array event counts"));
   }
   array_offset_ = crossbar::TileEvents::FromNumbers(v);
@@ -374,20 +363,14 @@ crossbar::TileEvents AnalogBackend::Events() const {
 void AnalogBackend::AddEvents(energy::EventCounts& counts) const {
   using energy::Phase;
   const energy::DataBytes bytes{4, 4};
-  const auto tally = [](const Tallies& t) {
-    energy::GemmTally g;
-    g.calls = t.calls;
-    g.samples = t.samples;
-    return g;
-  };
-  energy::AddGemmEvents(counts[Phase::kForward], "fp32/fp32", outputs_, inputs_, tally(dig_fwd_), bytes);
+  energy::AddGemmEvents(counts[Phase::kForward], "fp32/fp32", outputs_, inputs_, dig_fwd_, bytes);
   // HWA: the per-epoch test passes on the digital weights only monitor training; once the
   // network has been programmed, inference is what runs on the arrays, so they are left out.
   if (arr_infer_.samples == 0) {
-    energy::AddGemmEvents(counts[Phase::kInference], "fp32/fp32", outputs_, inputs_, tally(dig_eval_), bytes);
+    energy::AddGemmEvents(counts[Phase::kInference], "fp32/fp32", outputs_, inputs_, dig_eval_, bytes);
   }
-  energy::AddGemmEvents(counts[Phase::kBackward], "fp32/fp32", outputs_, inputs_, tally(dig_bwd_), bytes);
-  energy::AddUpdateEvents(counts[Phase::kUpdate], "fp32/fp32", outputs_, inputs_, tally(dig_upd_), bytes, 3, 2);
+  energy::AddGemmEvents(counts[Phase::kBackward], "fp32/fp32", outputs_, inputs_, dig_bwd_, bytes);
+  energy::AddUpdateEvents(counts[Phase::kUpdate], "fp32/fp32", outputs_, inputs_, dig_upd_, bytes, 3, 2);
   energy::TileEventsContext ctx;
   ctx.out = outputs_;
   ctx.in = inputs_;

@@ -2,6 +2,7 @@
 #include "pcmsim/nn/backend.hpp"
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/energy/event_counts.hpp"
 
 namespace pcmsim::nn {
 
@@ -19,6 +20,25 @@ bool ReadNumbers(const StateMap& state, const std::string& key, std::size_t n, s
   }
   values.assign(it->second.data(), it->second.data() + n);
   return true;
+}
+
+void WriteTallies(StateMap& state, std::initializer_list<const energy::GemmTally*> tallies) {
+  std::vector<double> v;
+  for (const energy::GemmTally* t : tallies) {
+    v.push_back(t->calls);
+    v.push_back(t->samples);
+  }
+  WriteNumbers(state, "tallies", v);
+}
+
+void ReadTallies(const StateMap& state, std::initializer_list<energy::GemmTally*> tallies) {
+  std::vector<double> v;
+  if (!ReadNumbers(state, "tallies", 2 * tallies.size(), v)) return;
+  std::size_t k = 0;
+  for (energy::GemmTally* t : tallies) {
+    t->calls = v[k++];
+    t->samples = v[k++];
+  }
 }
 
 }  // namespace pcmsim::nn

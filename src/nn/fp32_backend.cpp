@@ -88,20 +88,12 @@ void Fp32Backend::SetWeights(const Matrix& w) {
 
 void Fp32Backend::SaveState(StateMap& state) const {
   state["velocity"] = velocity_.cast<double>();
-  // Energy tallies, so a resumed run reports the energy of the whole run.
-  WriteNumbers(state, "tallies",
-               {train_forward_.calls, train_forward_.samples, eval_forward_.calls, eval_forward_.samples,
-                backward_.calls, backward_.samples, update_.calls, update_.samples});
+  WriteTallies(state, {&train_forward_, &eval_forward_, &backward_, &update_});
 }
 
 void Fp32Backend::LoadState(const StateMap& state) {
   if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
-  if (std::vector<double> t; ReadNumbers(state, "tallies", 8, t)) {
-    train_forward_ = {t[0], t[1]};
-    eval_forward_ = {t[2], t[3]};
-    backward_ = {t[4], t[5]};
-    update_ = {t[6], t[7]};
-  }
+  ReadTallies(state, {&train_forward_, &eval_forward_, &backward_, &update_});
 }
 
 }  // namespace pcmsim::nn

@@ -259,12 +259,10 @@ void Fp8Backend::SaveState(StateMap& state) const {
   // Position of the accumulation random streams, so a resumed run continues them exactly.
   state["gemm_calls"] = MatrixD::Constant(1, 1, static_cast<double>(gemm_calls_));
   WriteNumbers(state, "loss_scale", {scale_, static_cast<double>(good_updates_), static_cast<double>(overflows_)});
-  // Energy tallies and event counts, so a resumed run reports the energy of the whole run.
+  WriteTallies(state, {&train_forward_, &eval_forward_, &backward_calls_, &update_calls_});
   const Fp8Counts& c = counts_;
-  WriteNumbers(state, "tallies",
-               {train_forward_.calls, train_forward_.samples, eval_forward_.calls, eval_forward_.samples,
-                backward_calls_.calls, backward_calls_.samples, update_calls_.calls, update_calls_.samples,
-                c.forward_macs, c.backward_macs, c.gradient_macs, c.chunk_adds, c.update_elements, c.operand_bytes,
+  WriteNumbers(state, "counts",
+               {c.forward_macs, c.backward_macs, c.gradient_macs, c.chunk_adds, c.update_elements, c.operand_bytes,
                 c.result_bytes, c.master_bytes});
 }
 
@@ -278,13 +276,8 @@ void Fp8Backend::LoadState(const StateMap& state) {
     good_updates_ = static_cast<std::int64_t>(t[1]);
     overflows_ = static_cast<std::int64_t>(t[2]);
   }
-  if (std::vector<double> t; ReadNumbers(state, "tallies", 16, t)) {
-    train_forward_ = {t[0], t[1]};
-    eval_forward_ = {t[2], t[3]};
-    backward_calls_ = {t[4], t[5]};
-    update_calls_ = {t[6], t[7]};
-    counts_ = {t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15]};
-  }
+  ReadTallies(state, {&train_forward_, &eval_forward_, &backward_calls_, &update_calls_});
+  if (std::vector<double> t; ReadNumbers(state, "counts", 8, t)) counts_ = {t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]};
 }
 
 }  // namespace pcmsim::nn

@@ -65,14 +65,20 @@ float CalibrateActivationScale(const std::vector<Matrix>& batches, int bits, dou
   return SymmetricScale(mags[k], bits);
 }
 
+bool Int32AccumulationFits(Index k, int weight_bits, int input_bits) {
+  const double qw = std::ldexp(1.0, weight_bits - 1) - 1.0, qx = std::ldexp(1.0, input_bits - 1) - 1.0;
+  return static_cast<double>(k) * qw * qx < 2147483648.0;
+}
+
 void IntGemm(const IntMatrix& w, const Matrix& x, const IntQuantizer& x_quant, Matrix& y) {
   x_quant.Validate();
   if (w.codes.cols() != x.rows()) {
     throw DimensionError(
         StrCat("IntGemm: weights ", w.codes.rows(), "x", w.codes.cols(), " times input ", x.rows(), "x", x.cols()));
   }
-  const double bound = static_cast<double>(w.codes.cols()) * ((1 << (w.bits - 1)) - 1) * x_quant.QMax();
-  if (bound >= 2147483648.0) throw Error(StrCat("IntGemm: int32 accumulation could overflow (k = ", x.rows(), ")"));
+  if (!Int32AccumulationFits(w.codes.cols(), w.bits, x_quant.bits)) {
+    throw Error(StrCat("IntGemm: int32 accumulation could overflow (k = ", x.rows(), ")"));
+  }
   Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic> xq(x.rows(), x.cols());
   for (Index i = 0; i < x.size(); ++i) xq.data()[i] = x_quant.Encode(x.data()[i]);
   y.resize(w.codes.rows(), x.cols());

@@ -50,5 +50,26 @@ TEST(TileStateTest, SaveLoadContinuesBitIdentically) {
   EXPECT_THROW(c.LoadState("layer0/", broken), DimensionError);
 }
 
+// Event counts survive a checkpoint as numbers, and subtracting undoes adding.
+TEST(TileEventsTest, NumbersRoundTripAndSubtractionUndoesAddition) {
+  TileEvents a;
+  a.forward_mvms = 7;
+  a.dac_forward = {11, 7};
+  a.adc_backward = {5, 9};
+  a.read_g_dt = 1.25e-9;
+  a.verify_reads = 3;
+  const std::vector<double> v = a.ToNumbers();
+  ASSERT_EQ(v.size(), TileEvents::kNumbers);
+  const TileEvents b = TileEvents::FromNumbers(v);
+  EXPECT_EQ(b.ToNumbers(), v);
+  EXPECT_EQ(b.adc_backward.bits, 9);
+  TileEvents c = a;
+  c += b;
+  EXPECT_EQ(c.forward_mvms, 14);
+  c -= b;
+  EXPECT_EQ(c.ToNumbers(), v);
+  EXPECT_THROW(TileEvents::FromNumbers({1.0, 2.0}), DimensionError);
+}
+
 }  // namespace
 }  // namespace pcmsim::crossbar

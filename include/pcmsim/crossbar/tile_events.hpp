@@ -2,6 +2,7 @@
 // them into joules with its own per-event table).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct TileEvents {
   TileEvents& operator+=(const TileEvents& o);
   TileEvents& operator-=(const TileEvents& o);  // counts since a snapshot (bits kept)
   // All fields as numbers (checkpoints) and back; FromNumbers throws on a wrong count.
+  static constexpr std::size_t kNumbers = 19;  // entries of ToNumbers()
   std::vector<double> ToNumbers() const;
   static TileEvents FromNumbers(const std::vector<double>& v);
 };

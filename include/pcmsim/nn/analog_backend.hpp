@@ -12,6 +12,7 @@
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/crossbar/analog_matrix.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/energy/event_counts.hpp"
 #include "pcmsim/nn/backend.hpp"
 
 namespace pcmsim::nn {
@@ -114,13 +115,9 @@ class AnalogBackend final : public LayerBackend {
   crossbar::TileEvents train_events_;    // array events up to ProgramForInference (on-device)
   crossbar::TileEvents array_offset_;    // on-device: events before a checkpoint, minus the
                                          // re-created array's own (resumed runs)
-  // Sample counts per phase for the energy mapping: training-time vs inference-time.
-  struct Tallies {
-    double calls = 0, samples = 0;
-    void Add(Index batch) { calls += 1; samples += static_cast<double>(batch); }
-  };
-  Tallies dig_fwd_, dig_eval_, dig_bwd_, dig_upd_;       // digital (HWA) GEMMs
-  Tallies arr_fwd_, arr_bwd_, arr_upd_, arr_infer_;      // array MVMs and pulse updates
+  // Calls and sample vectors per phase for the energy mapping: training vs inference.
+  energy::GemmTally dig_fwd_, dig_eval_, dig_bwd_, dig_upd_;   // digital (HWA) GEMMs
+  energy::GemmTally arr_fwd_, arr_bwd_, arr_upd_, arr_infer_;  // array MVMs and pulse updates
   double t_now_ = 0.0;        // simulated time on the arrays, s
   double t_programmed_ = 0.0;  // when the inference reference was set
   double eps_ = 0.0;

@@ -2,6 +2,7 @@
 // only calls this interface, so FP32, FP8 and analog (PCM tile) layers plug in per layer.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 
 namespace pcmsim::energy {
 struct EventCounts;
+struct GemmTally;
 }
 
 namespace pcmsim::nn {
@@ -36,6 +38,10 @@ using StateMap = std::map<std::string, MatrixD>;
 // holds another count of numbers.
 void WriteNumbers(StateMap& state, const std::string& key, const std::vector<double>& values);
 bool ReadNumbers(const StateMap& state, const std::string& key, std::size_t n, std::vector<double>& values);
+// A backend's energy tallies (calls and samples of each) as the entry "tallies", and back
+// (absent entry: left as they are), so a resumed run reports the energy of the whole run.
+void WriteTallies(StateMap& state, std::initializer_list<const energy::GemmTally*> tallies);
+void ReadTallies(const StateMap& state, std::initializer_list<energy::GemmTally*> tallies);
 
 // Arithmetic of one layer's weight matrix W (out x in). Activations are features x batch.
 class LayerBackend {

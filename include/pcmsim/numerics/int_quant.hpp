@@ -42,6 +42,10 @@ IntMatrix QuantizeWeights(const Matrix& w, int bits, Granularity granularity);
 // quantile of |x| (e.g. 0.999) to clip outliers. quantile in (0, 1].
 float CalibrateActivationScale(const std::vector<Matrix>& batches, int bits, double quantile = 1.0);
 
+// Whether k products of weight_bits x input_bits codes always sum exactly in int32:
+// k qmax_w qmax_x < 2^31.
+bool Int32AccumulationFits(Index k, int weight_bits, int input_bits);
+
 // y = W x with x quantised by `x_quant`, codes multiplied and summed exactly in int32, then
 // rescaled per row: y(i, j) = acc(i, j) * row_scale(i) * x_scale. Throws DimensionError on
 // mismatched shapes and Error if int32 accumulation could overflow (k qmax_w qmax_x >= 2^31).

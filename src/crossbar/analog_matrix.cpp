@@ -60,6 +60,12 @@ void AnalogMatrix::ReadAt(double t_s) {
   });
 }
 
+void AnalogMatrix::RecordCompensationReference(double t_s) {
+  ParallelFor(static_cast<Index>(tiles_.size()), 1, [&](Index t0, Index t1) {
+    for (Index t = t0; t < t1; ++t) tiles_[t].RecordCompensationReference(t_s);
+  });
+}
+
 void AnalogMatrix::Forward(const Matrix& x, Matrix& y) {
   if (x.rows() != cols_) {
     throw DimensionError(StrCat("AnalogMatrix::Forward: input has ", x.rows(), " features, expected ", cols_));

@@ -157,6 +157,13 @@ void Tile::ReadAt(double t_s) {
   if (opt_.drift_compensation != DriftCompensation::kNone) Calibrate(false);
 }
 
+void Tile::RecordCompensationReference(double t_s) {
+  if (!programmed_) throw Error("Tile::RecordCompensationReference: the tile has not been programmed");
+  RefreshCache(t_s);
+  stale_ = false;
+  if (opt_.drift_compensation != DriftCompensation::kNone) Calibrate(true);
+}
+
 void Tile::Calibrate(bool record_reference) {
   Rng rng = MakeStream(seed_, "drift_cal_noise", tile_index_, calibration_calls_++);
   Matrix y;

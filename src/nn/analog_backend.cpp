@@ -333,6 +333,10 @@ void AnalogBackend::ProgramForInference(std::uint64_t repeat) {
   } else if (!inference_) {
     train_events_ = ArrayEvents();
     t_programmed_ = t_now_;
+    // The trained arrays are deployed now: a calibration read records the drift-compensation
+    // reference here (the one of the initial programming would also "compensate" every
+    // weight change of training). Its events count as inference.
+    if (array_) array_->RecordCompensationReference(t_programmed_);
   }
   inference_ = true;
 }

@@ -28,6 +28,8 @@ class AnalogMatrix {
   void Program(const Matrix& w, double t_s, double weight_scale = 0.0);
   void SetCompensationApplied(bool on);
   void ReadAt(double t_s);
+  // Every tile: Tile::RecordCompensationReference(t_s).
+  void RecordCompensationReference(double t_s);
   // y = W x (x: cols x batch); tiles of one row block are summed in a fixed order.
   void Forward(const Matrix& x, Matrix& y);
   // dx = W^T d (d: rows x batch).

@@ -80,6 +80,11 @@ class Tile {
   // Reads the conductances at absolute time t_s into the cache and, with drift
   // compensation, re-calibrates alpha against the reference.
   void ReadAt(double t_s);
+  // Deployment calibration, as a chip does after on-device training: reads the tile at
+  // absolute time t_s and records the drift-compensation reference there, so that
+  // compensation is neutral at t_s and later measures drift only (not the weight changes
+  // of training since Program()).
+  void RecordCompensationReference(double t_s);
 
   // y = W x through DAC, array, noise, ADC (x: cols x batch, y: rows x batch).
   void Forward(const Eigen::Ref<const Matrix>& x, Matrix& y);

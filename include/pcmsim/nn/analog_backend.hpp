@@ -80,7 +80,8 @@ class AnalogBackend final : public LayerBackend {
 
   // --- inference over time (experiment runner) ---
   // HWA: programs the digital weights onto fresh devices (noise draw `repeat`); on-device
-  // training: keeps the trained devices. Afterwards Forward(kEval) runs on the array.
+  // training: keeps the trained devices and records the drift-compensation reference at
+  // the end of training (deployment). Afterwards Forward(kEval) runs on the array.
   void ProgramForInference(std::uint64_t repeat);
   // Reads the arrays at `t_s` seconds after programming (or after the end of training).
   void ReadAfter(double t_s);

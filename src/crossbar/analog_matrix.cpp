@@ -18,7 +18,7 @@ std::vector<Index> Blocks(Index n, Index max_block) {
 
 }  // namespace
 
-AnalogMatrix::AnalogMatrix(Index rows, Index cols, const device::PcmParams& device,
+AnalogMatrix::AnalogMatrix(Index rows, Index cols, const device::DeviceModel& device,
                            const TileOptions& options, std::uint64_t seed,
                            std::uint64_t first_tile_index)
     : rows_(rows), cols_(cols) {

@@ -24,14 +24,14 @@ Index CellCount(Index rows, Index cols, const TileOptions& o) {
 
 }  // namespace
 
-Tile::Tile(Index rows, Index cols, const device::PcmParams& device, const TileOptions& options,
+Tile::Tile(Index rows, Index cols, const device::DeviceModel& device, const TileOptions& options,
            std::uint64_t seed, std::uint64_t tile_index)
     : rows_(rows),
       cols_(cols),
       opt_(Validated(options)),
       seed_(seed),
       tile_index_(tile_index),
-      array_(device, CellCount(rows, cols, opt_), seed, tile_index) {
+      array_(device.MakeArray(CellCount(rows, cols, opt_), seed, tile_index)) {
   if (rows > opt_.max_rows || cols > opt_.max_cols) {
     throw DimensionError(StrCat("tile of ", rows, " x ", cols, " exceeds max_rows x max_cols = ",
                                 opt_.max_rows, " x ", opt_.max_cols, " (use AnalogMatrix)"));
@@ -59,10 +59,10 @@ void Tile::Program(const Matrix& w, double t_s, double weight_scale) {
     throw Error(StrCat("Tile::Program: weight_scale ", weight_scale, " is below max|w| = ", max_abs));
   }
   map_.weight_scale = weight_scale > 0.0 ? weight_scale : (max_abs > 0.0 ? max_abs : 1.0);
-  map_.g_lo = array_.g_min();
-  map_.g_unit = array_.g_max() - map_.g_lo;
-  PCMSIM_CHECK(map_.g_unit > 0.0, "device window is empty: g_max ", array_.g_max(), " g_lo ", map_.g_lo);
-  map_.out_gain = map_.weight_scale * array_.g_max() / map_.g_unit;
+  map_.g_lo = array_->g_min();
+  map_.g_unit = array_->g_max() - map_.g_lo;
+  PCMSIM_CHECK(map_.g_unit > 0.0, "device window is empty: g_max ", array_->g_max(), " g_lo ", map_.g_lo);
+  map_.out_gain = map_.weight_scale * array_->g_max() / map_.g_unit;
   const MatrixD diff = w.cast<double>() * (map_.g_unit / map_.weight_scale);
   ProgramPairs(diff, t_s);
   programmed_ = true;
@@ -89,12 +89,12 @@ void Tile::ProgramPairs(const MatrixD& target_diff, double t_s) {
     ws_.cells.resize(static_cast<size_t>(2 * rc));
     std::iota(ws_.cells.begin(), ws_.cells.end(), 2 * p * rc);
     if (opt_.program_method == ProgramMethod::kStatistical) {
-      array_.ProgramStatistical(ws_.cells, targets, t_s);
+      array_->ProgramStatistical(ws_.cells, targets, t_s);
     } else {
-      array_.ProgramVerify(ws_.cells, targets, t_s);
+      array_->ProgramVerify(ws_.cells, targets, t_s);
     }
     if (p + 1 < opt_.pairs_per_weight) {
-      array_.ProgrammedConductance(programmed);
+      array_->ProgrammedConductance(programmed);
       const Eigen::Map<const MatrixD> gp(programmed.data() + 2 * p * rc, rows_, cols_);
       const Eigen::Map<const MatrixD> gm(programmed.data() + (2 * p + 1) * rc, rows_, cols_);
       residual -= s * (gp - gm);
@@ -106,14 +106,14 @@ void Tile::RefreshCache(double t_s) {
   const Index rc = rows_ * cols_;
   const bool ir = opt_.r_wire > 0.0;
   const bool noise = opt_.read_noise;
-  array_.ExpectedConductance(t_s, ws_.g);
-  if (noise) array_.ReadNoiseStd(t_s, ws_.sigma);
+  array_->ExpectedConductance(t_s, ws_.g);
+  if (noise) array_->ReadNoiseStd(t_s, ws_.sigma);
   events_.array_reads += ws_.g.size();
   auto effective = [&](const MatrixD& g) {
     return opt_.ir_drop_model == IrDropModel::kFast ? IrDropEffectiveFast(g, opt_.r_wire)
                                                     : IrDropEffectiveExact(g, opt_.r_wire);
   };
-  const double g_max = array_.g_max();
+  const double g_max = array_->g_max();
   MatrixD wf = MatrixD::Zero(rows_, cols_), wb, var;
   if (ir) wb = MatrixD::Zero(cols_, rows_);
   if (noise) var = MatrixD::Zero(rows_, cols_);
@@ -141,7 +141,7 @@ void Tile::RefreshCache(double t_s) {
     }
   }
   cache_.t = t_s;
-  nu_max_ = array_.nu().size() > 0 ? array_.nu().maxCoeff() : 0.0;
+  drift_rate_ = array_->MaxDriftRate();
   dirty_.clear();
   dirty_flag_.assign(static_cast<size_t>(rc), 0);
   ++full_reads_;
@@ -243,11 +243,8 @@ bool Tile::CanRereadDirty(double t_s) const {
   if (opt_.reread_tolerance <= 0.0 || opt_.r_wire > 0.0) return false;
   // Past a quarter of the weights a full read costs about the same.
   if (static_cast<Index>(dirty_.size()) * 4 > rows_ * cols_) return false;
-  // A cell read at t1 >= t_prog reads at t2 within a factor ((t2-tp+t0)/(t1-tp+t0))^-nu,
-  // i.e. |ln G(t2) - ln G(t1)| <= nu ln(1 + (t2 - t1)/t0) (the projection only lowers it).
-  const double t0 = array_.params().t0;
-  const double bound = nu_max_ * std::log1p(std::max(0.0, t_s - cache_.t) / t0);
-  return bound <= opt_.reread_tolerance;
+  // Every cell was read at cache_.t or later with a drift rate <= drift_rate_.
+  return array_->ReadChangeBound(drift_rate_, cache_.t, t_s) <= opt_.reread_tolerance;
 }
 
 void Tile::RereadDirty(double t_s) {
@@ -261,9 +258,9 @@ void Tile::RereadDirty(double t_s) {
   }
   ws_.g_new.resize(static_cast<Index>(n));
   ws_.sigma_new.resize(static_cast<Index>(n));
-  array_.EvalCells(ws_.cells, t_s, ws_.g_new.data(), noise ? ws_.sigma_new.data() : nullptr);
+  array_->EvalCells(ws_.cells, t_s, ws_.g_new.data(), noise ? ws_.sigma_new.data() : nullptr);
   events_.array_reads += static_cast<std::int64_t>(n);
-  const double g_max = array_.g_max();
+  const double g_max = array_->g_max();
   for (size_t k = 0; k < dirty_.size(); ++k) {
     const Index pos = dirty_[k], i = pos % rows_, j = pos / rows_;
     double wf = 0.0, var = 0.0;
@@ -280,12 +277,12 @@ void Tile::RereadDirty(double t_s) {
         ws_.sigma[cell] = sg;
         var += (s * s / (g_max * g_max)) * (sg * sg);
       }
-      nu_max_ = std::max(nu_max_, array_.nu()[cell]);
     }
     cache_.w_fwd(i, j) = static_cast<float>(wf);
     if (noise) cache_.var(i, j) = static_cast<float>(var);
     dirty_flag_[static_cast<size_t>(pos)] = 0;
   }
+  drift_rate_ = std::max(drift_rate_, array_->MaxDriftRate(ws_.cells));
   dirty_.clear();
   ++partial_reads_;
 }
@@ -308,7 +305,7 @@ void Tile::ApplyPulses(const Eigen::Ref<const IntMatrix>& counts, double t_s, in
       MarkDirty(i, j);
     }
   }
-  if (!ws_.cells.empty()) array_.ApplySet(ws_.cells, ws_.counts, t_s);
+  if (!ws_.cells.empty()) array_->ApplySet(ws_.cells, ws_.counts, t_s);
   stale_ = true;
   t_last_pulse_ = std::max(t_last_pulse_, t_s);
 }
@@ -317,8 +314,8 @@ Index Tile::RefreshSaturated(double threshold, double t_s, int pair) {
   if (pair < 0 || pair >= opt_.pairs_per_weight) throw Error(StrCat("Tile::RefreshSaturated: pair ", pair, " out of range"));
   if (!programmed_) throw Error("Tile::RefreshSaturated: the tile has not been programmed");
   ArrayD g;
-  array_.Read(t_s, g, /*with_read_noise=*/true);
-  const double limit = threshold * array_.g_max();
+  array_->Read(t_s, g, /*with_read_noise=*/true);
+  const double limit = threshold * array_->g_max();
   std::vector<Index> reset_cells, prog_cells, other_cells;
   std::vector<double> diffs, targets;
   for (Index j = 0; j < cols_; ++j) {
@@ -335,14 +332,14 @@ Index Tile::RefreshSaturated(double threshold, double t_s, int pair) {
     }
   }
   if (!reset_cells.empty()) {
-    array_.ApplyReset(reset_cells, t_s);
+    array_->ApplyReset(reset_cells, t_s);
     // The partner stays at its RESET level: read it back and program the difference on top.
-    array_.Read(t_s, g, /*with_read_noise=*/true);
+    array_->Read(t_s, g, /*with_read_noise=*/true);
     for (size_t k = 0; k < prog_cells.size(); ++k) targets.push_back(g[other_cells[k]] + diffs[k]);
     if (opt_.program_method == ProgramMethod::kStatistical) {
-      array_.ProgramStatistical(prog_cells, targets, t_s);
+      array_->ProgramStatistical(prog_cells, targets, t_s);
     } else {
-      array_.ProgramVerify(prog_cells, targets, t_s);
+      array_->ProgramVerify(prog_cells, targets, t_s);
     }
     stale_ = true;
     t_last_pulse_ = std::max(t_last_pulse_, t_s);
@@ -352,7 +349,7 @@ Index Tile::RefreshSaturated(double threshold, double t_s, int pair) {
 
 TileEvents Tile::Events() const {
   TileEvents e = events_;
-  const device::PcmCounters& c = array_.counters();
+  const device::CellCounters& c = array_->counters();
   e.set_pulses += c.set_pulses;
   e.reset_pulses += c.reset_pulses;
   e.program_pulses += c.program_pulses;

@@ -24,19 +24,9 @@ namespace {
 }
 }  // namespace
 
-double ProgramStats::RmsError() const {
-  return cells ? std::sqrt(sum_sq_error / double(cells)) : 0.0;
-}
-
-ProgramStats& ProgramStats::operator+=(const ProgramStats& o) {
-  cells += o.cells;
-  pulses += o.pulses;
-  verify_reads += o.verify_reads;
-  converged += o.converged;
-  sum_error += o.sum_error;
-  sum_sq_error += o.sum_sq_error;
-  max_abs_error = std::max(max_abs_error, o.max_abs_error);
-  return *this;
+std::unique_ptr<CellArray> PcmParams::MakeArray(Index n, std::uint64_t master_seed,
+                                                std::uint64_t stream_index) const {
+  return std::make_unique<PcmArray>(*this, n, master_seed, stream_index);
 }
 
 PcmArray::PcmArray(const PcmParams& params, Index n, std::uint64_t master_seed,
@@ -319,6 +309,47 @@ void PcmArray::ReadNoiseStd(double t_s, ArrayD& out) const {
 void PcmArray::ProgrammedConductance(ArrayD& out) const {
   out.resize(n_);
   for (Index i = 0; i < n_; ++i) out[i] = CellFromAmorphous(state_.g_a0[i]);
+}
+
+// ---------------------------------------------------------------------------------------
+// The CellArray seam: read-change bound, SET step, named state
+
+double PcmArray::MaxDriftRate() const { return n_ > 0 ? state_.nu.maxCoeff() : 0.0; }
+
+double PcmArray::MaxDriftRate(std::span<const Index> cells) const {
+  double rate = 0.0;
+  for (Index c : cells) rate = std::max(rate, state_.nu[c]);
+  return rate;
+}
+
+double PcmArray::ReadChangeBound(double rate, double t1, double t2) const {
+  return rate * std::log1p(std::max(0.0, t2 - t1) / params_.t0);
+}
+
+double PcmArray::MidWindowSetStep() const {
+  const PcmParams& d = params_;
+  double g_top = d.g_max;
+  if (d.set_dg_slope < 0) g_top = std::min(g_top, -d.set_dg_offset / d.set_dg_slope);
+  const double g_mid = 0.5 * (derived_.g_lo + g_top);
+  return d.set_dg_slope * g_mid + d.set_dg_offset;
+}
+
+void PcmArray::SaveState(const std::string& prefix, StateMap& state) const {
+  state[prefix + "g_a0"] = state_.g_a0.matrix();
+  state[prefix + "nu"] = state_.nu.matrix();
+  state[prefix + "q"] = state_.q.matrix();
+  state[prefix + "t_prog"] = state_.t_prog.matrix();
+  PutScalar(state, prefix + "op_seq", static_cast<double>(state_.op_seq));
+}
+
+void PcmArray::LoadState(const std::string& prefix, const StateMap& state) {
+  PcmState s;
+  s.g_a0 = GetState(state, prefix + "g_a0", n_, 1).array();
+  s.nu = GetState(state, prefix + "nu", n_, 1).array();
+  s.q = GetState(state, prefix + "q", n_, 1).array();
+  s.t_prog = GetState(state, prefix + "t_prog", n_, 1).array();
+  s.op_seq = GetCount(state, prefix + "op_seq");
+  SetState(s);
 }
 
 }  // namespace pcmsim::device

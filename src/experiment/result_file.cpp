@@ -84,6 +84,7 @@ std::vector<nn::EpochMetrics> ReadMetrics(const io::H5Reader& in) {
 void WriteModel(io::H5Writer& out, const nn::Mlp& mlp, bool with_state) {
   out.CreateGroup("/model");
   out.WriteAttr("/model", "layers", static_cast<std::int64_t>(mlp.NumLayers()));
+  if (with_state) out.WriteAttr("/model", "state_layout", kStateLayout);
   for (Index i = 0; i < mlp.NumLayers(); ++i) {
     const nn::Layer& l = mlp.layer(i);
     const std::string g = StrCat("/model/layer_", i);
@@ -102,6 +103,11 @@ void WriteModel(io::H5Writer& out, const nn::Mlp& mlp, bool with_state) {
 
 void ReadModel(const io::H5Reader& in, nn::Mlp& mlp, bool with_state) {
   const std::string file = in.Path().string();
+  if (with_state && (!in.HasAttr("/model", "state_layout") || in.AttrInt("/model", "state_layout") != kStateLayout)) {
+    throw IoError(StrCat(file, ": checkpoint state layout ",
+                         in.HasAttr("/model", "state_layout") ? std::to_string(in.AttrInt("/model", "state_layout")) : "1",
+                         " is not ", kStateLayout, " (made by an older pcmsim); remove it or rerun without --resume"));
+  }
   for (Index i = 0; i < mlp.NumLayers(); ++i) {
     nn::Layer& l = mlp.layer(i);
     const std::string g = StrCat("/model/layer_", i);

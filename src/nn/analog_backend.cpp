@@ -58,19 +58,14 @@ static std::uint64_t TileIndexBase(Index layer, std::uint64_t repeat) {
 }
 
 double AnalogBackend::DerivedGranularity() const {
-  const device::PcmParams& d = opt_.device;
-  const double g_lo = array_->tile(0, 0).devices().g_min();
-  // Mean SET step over the states a device passes from g_lo to where SET saturates
-  // (mu_dG = slope G + offset reaches 0 at -offset/slope when slope < 0) or g_max.
-  double g_top = d.g_max;
-  if (d.set_dg_slope < 0) g_top = std::min(g_top, -d.set_dg_offset / d.set_dg_slope);
-  const double g_mid = 0.5 * (g_lo + g_top);
-  const double step = d.set_dg_slope * g_mid + d.set_dg_offset;
+  // Mean SET step in the middle of the window the devices pass through under SET.
+  const device::CellArray& cells = array_->tile(0, 0).devices();
+  const double step = cells.MidWindowSetStep();
   if (step <= 0) {
-    throw ConfigError(StrCat("device '", d.name, "': mean SET step at mid-window is ", step,
+    throw ConfigError(StrCat("device '", opt_.device.name, "': mean SET step at mid-window is ", step,
                              " S; on-device training needs SET pulses that raise G (or set analog.granularity)"));
   }
-  return weight_scale_ * step / (d.g_max - g_lo);
+  return weight_scale_ * step / (cells.g_max() - cells.g_min());
 }
 
 void AnalogBackend::SetWeights(const Matrix& w) {
@@ -268,13 +263,17 @@ constexpr std::string_view kArrayPrefix = "array.";
 void AnalogBackend::SaveState(StateMap& state) const {
   if (inference_) throw Error(StrCat("analog layer ", layer_, ": no checkpoints after programming for inference"));
   WriteNumbers(state, "counters",
-               {t_now_, t_programmed_, eps_, weight_scale_, static_cast<double>(steps_),
-                static_cast<double>(forward_calls_), static_cast<double>(update_calls_)});
-  WriteTallies(state, {&dig_fwd_, &dig_eval_, &dig_bwd_, &dig_upd_, &arr_fwd_, &arr_bwd_, &arr_upd_, &arr_infer_});
+               {{"t_now", t_now_}, {"t_programmed", t_programmed_}, {"granularity", eps_},
+                {"weight_scale", weight_scale_}, {"steps", static_cast<double>(steps_)},
+                {"forward_calls", static_cast<double>(forward_calls_)},
+                {"update_calls", static_cast<double>(update_calls_)}});
+  WriteTallies(state, {{"digital_forward", &dig_fwd_}, {"digital_eval", &dig_eval_}, {"digital_backward", &dig_bwd_},
+                       {"digital_update", &dig_upd_}, {"array_forward", &arr_fwd_}, {"array_backward", &arr_bwd_},
+                       {"array_update", &arr_upd_}, {"array_inference", &arr_infer_}});
   state["velocity"] = velocity_.cast<double>();
   if (opt_.training == AnalogTraining::kHwa) return;
   state["chi"] = chi_.cast<double>();
-  WriteNumbers(state, "array_events", ArrayEvents().ToNumbers());
+  ArrayEvents().SaveState("array_events.", state);
   crossbar::TileStateMap tiles;
   array_->SaveState("", tiles);
   for (auto& [key, m] : tiles) {
@@ -286,7 +285,9 @@ void AnalogBackend::SaveState(StateMap& state) const {
 
 void AnalogBackend::LoadState(const StateMap& state) {
   std::vector<double> v;
-  if (ReadNumbers(state, "counters", 7, v)) {
+  if (ReadNumbers(state, "counters",
+                  {"t_now", "t_programmed", "granularity", "weight_scale", "steps", "forward_calls", "update_calls"},
+                  v)) {
     t_now_ = v[0];
     t_programmed_ = v[1];
     eps_ = v[2];
@@ -295,7 +296,9 @@ void AnalogBackend::LoadState(const StateMap& state) {
     forward_calls_ = static_cast<std::uint64_t>(v[5]);
     update_calls_ = static_cast<std::uint64_t>(v[6]);
   }
-  ReadTallies(state, {&dig_fwd_, &dig_eval_, &dig_bwd_, &dig_upd_, &arr_fwd_, &arr_bwd_, &arr_upd_, &arr_infer_});
+  ReadTallies(state, {{"digital_forward", &dig_fwd_}, {"digital_eval", &dig_eval_}, {"digital_backward", &dig_bwd_},
+                      {"digital_update", &dig_upd_}, {"array_forward", &arr_fwd_}, {"array_backward", &arr_bwd_},
+                      {"array_update", &arr_upd_}, {"array_inference", &arr_infer_}});
   if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
   if (opt_.training == AnalogTraining::kHwa) return;
   if (!array_) throw Error(StrCat("analog layer ", layer_, ": LoadState() before SetWeights()"));
@@ -315,10 +318,7 @@ void AnalogBackend::LoadState(const StateMap& state) {
     tiles[nested] = m;
   }
   array_->LoadState("", tiles);
-  if (!ReadNumbers(state, "array_events", crossbar::TileEvents::kNumbers, v)) {
-    throw IoError(StrCat("analog layer ", layer_, ": checkpoint has no array event counts"));
-  }
-  array_offset_ = crossbar::TileEvents::FromNumbers(v);
+  array_offset_ = crossbar::TileEvents::LoadState("array_events.", state);
   array_offset_ -= array_->Events();
 }
 

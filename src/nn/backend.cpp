@@ -6,38 +6,40 @@
 
 namespace pcmsim::nn {
 
-void WriteNumbers(StateMap& state, const std::string& key, const std::vector<double>& values) {
-  MatrixD row(1, static_cast<Index>(values.size()));
-  for (size_t k = 0; k < values.size(); ++k) row(0, static_cast<Index>(k)) = values[k];
-  state[key] = row;
+void WriteNumbers(StateMap& state, const std::string& group, std::initializer_list<NamedNumber> values) {
+  for (const auto& [name, v] : values) state[group + "." + name] = MatrixD::Constant(1, 1, v);
 }
 
-bool ReadNumbers(const StateMap& state, const std::string& key, std::size_t n, std::vector<double>& values) {
-  const auto it = state.find(key);
-  if (it == state.end()) return false;
-  if (static_cast<std::size_t>(it->second.size()) != n) {
-    throw DimensionError(StrCat("checkpoint entry '", key, "' holds ", it->second.size(), " numbers, expected ", n));
+bool ReadNumbers(const StateMap& state, const std::string& group, std::initializer_list<const char*> names,
+                 std::vector<double>& values) {
+  values.clear();
+  bool any = false;
+  for (const char* name : names) any = any || state.count(group + "." + name) > 0;
+  if (!any) return false;
+  for (const char* name : names) {
+    const std::string key = group + "." + name;
+    const auto it = state.find(key);
+    if (it == state.end()) throw IoError(StrCat("checkpoint entry '", key, "' is missing"));
+    if (it->second.size() != 1) {
+      throw DimensionError(StrCat("checkpoint entry '", key, "' holds ", it->second.size(), " numbers, expected 1"));
+    }
+    values.push_back(it->second(0, 0));
   }
-  values.assign(it->second.data(), it->second.data() + n);
   return true;
 }
 
-void WriteTallies(StateMap& state, std::initializer_list<const energy::GemmTally*> tallies) {
-  std::vector<double> v;
-  for (const energy::GemmTally* t : tallies) {
-    v.push_back(t->calls);
-    v.push_back(t->samples);
+void WriteTallies(StateMap& state, std::initializer_list<std::pair<const char*, const energy::GemmTally*>> tallies) {
+  for (const auto& [name, t] : tallies) {
+    WriteNumbers(state, std::string("tallies.") + name, {{"calls", t->calls}, {"samples", t->samples}});
   }
-  WriteNumbers(state, "tallies", v);
 }
 
-void ReadTallies(const StateMap& state, std::initializer_list<energy::GemmTally*> tallies) {
+void ReadTallies(const StateMap& state, std::initializer_list<std::pair<const char*, energy::GemmTally*>> tallies) {
   std::vector<double> v;
-  if (!ReadNumbers(state, "tallies", 2 * tallies.size(), v)) return;
-  std::size_t k = 0;
-  for (energy::GemmTally* t : tallies) {
-    t->calls = v[k++];
-    t->samples = v[k++];
+  for (const auto& [name, t] : tallies) {
+    if (!ReadNumbers(state, std::string("tallies.") + name, {"calls", "samples"}, v)) continue;
+    t->calls = v[0];
+    t->samples = v[1];
   }
 }
 

@@ -88,12 +88,14 @@ void Fp32Backend::SetWeights(const Matrix& w) {
 
 void Fp32Backend::SaveState(StateMap& state) const {
   state["velocity"] = velocity_.cast<double>();
-  WriteTallies(state, {&train_forward_, &eval_forward_, &backward_, &update_});
+  WriteTallies(state, {{"train_forward", &train_forward_}, {"eval_forward", &eval_forward_}, {"backward", &backward_},
+                       {"update", &update_}});
 }
 
 void Fp32Backend::LoadState(const StateMap& state) {
   if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
-  ReadTallies(state, {&train_forward_, &eval_forward_, &backward_, &update_});
+  ReadTallies(state, {{"train_forward", &train_forward_}, {"eval_forward", &eval_forward_}, {"backward", &backward_},
+                      {"update", &update_}});
 }
 
 }  // namespace pcmsim::nn

@@ -258,12 +258,17 @@ void Fp8Backend::SaveState(StateMap& state) const {
   state["velocity"] = velocity_.cast<double>();
   // Position of the accumulation random streams, so a resumed run continues them exactly.
   state["gemm_calls"] = MatrixD::Constant(1, 1, static_cast<double>(gemm_calls_));
-  WriteNumbers(state, "loss_scale", {scale_, static_cast<double>(good_updates_), static_cast<double>(overflows_)});
-  WriteTallies(state, {&train_forward_, &eval_forward_, &backward_calls_, &update_calls_});
+  WriteNumbers(state, "loss_scale",
+               {{"scale", scale_}, {"good_updates", static_cast<double>(good_updates_)},
+                {"overflows", static_cast<double>(overflows_)}});
+  WriteTallies(state, {{"train_forward", &train_forward_}, {"eval_forward", &eval_forward_},
+                       {"backward", &backward_calls_}, {"update", &update_calls_}});
   const Fp8Counts& c = counts_;
   WriteNumbers(state, "counts",
-               {c.forward_macs, c.backward_macs, c.gradient_macs, c.chunk_adds, c.update_elements, c.operand_bytes,
-                c.result_bytes, c.master_bytes});
+               {{"forward_macs", c.forward_macs}, {"backward_macs", c.backward_macs},
+                {"gradient_macs", c.gradient_macs}, {"chunk_adds", c.chunk_adds},
+                {"update_elements", c.update_elements}, {"operand_bytes", c.operand_bytes},
+                {"result_bytes", c.result_bytes}, {"master_bytes", c.master_bytes}});
 }
 
 void Fp8Backend::LoadState(const StateMap& state) {
@@ -271,13 +276,20 @@ void Fp8Backend::LoadState(const StateMap& state) {
   if (auto it = state.find("gemm_calls"); it != state.end() && it->second.size() == 1) {
     gemm_calls_ = static_cast<std::uint64_t>(it->second(0, 0));
   }
-  if (std::vector<double> t; ReadNumbers(state, "loss_scale", 3, t)) {
+  if (std::vector<double> t; ReadNumbers(state, "loss_scale", {"scale", "good_updates", "overflows"}, t)) {
     scale_ = t[0];
     good_updates_ = static_cast<std::int64_t>(t[1]);
     overflows_ = static_cast<std::int64_t>(t[2]);
   }
-  ReadTallies(state, {&train_forward_, &eval_forward_, &backward_calls_, &update_calls_});
-  if (std::vector<double> t; ReadNumbers(state, "counts", 8, t)) counts_ = {t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]};
+  ReadTallies(state, {{"train_forward", &train_forward_}, {"eval_forward", &eval_forward_},
+                      {"backward", &backward_calls_}, {"update", &update_calls_}});
+  if (std::vector<double> t;
+      ReadNumbers(state, "counts",
+                  {"forward_macs", "backward_macs", "gradient_macs", "chunk_adds", "update_elements", "operand_bytes",
+                   "result_bytes", "master_bytes"},
+                  t)) {
+    counts_ = {t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]};
+  }
 }
 
 }  // namespace pcmsim::nn

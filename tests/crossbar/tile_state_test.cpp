@@ -5,6 +5,7 @@
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/crossbar/analog_matrix.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "test_util.hpp"
 #include "tile_test_util.hpp"
 
 namespace pcmsim::crossbar {
@@ -29,7 +30,11 @@ TEST(TileStateTest, SaveLoadContinuesBitIdentically) {
   a.ApplyPulses(counts, 4000.0);
   TileStateMap state;
   a.SaveState("layer0/", state);
-  EXPECT_TRUE(state.count("layer0/tile1_1/g_a0"));
+  EXPECT_TRUE(state.count("layer0/tile1_1/cells.g_a0"));
+  EXPECT_TRUE(state.count("layer0/tile1_1/cells.op_seq"));
+  EXPECT_TRUE(state.count("layer0/tile1_1/weight_scale"));
+  // Everything by name: scalars are 1 x 1 entries, no row of numbers addressed by position.
+  EXPECT_FALSE(state.count("layer0/tile1_1/meta"));
 
   AnalogMatrix b(70, 50, device::ConventionalParams(), opt, 3);
   b.LoadState("layer0/", state);
@@ -45,9 +50,13 @@ TEST(TileStateTest, SaveLoadContinuesBitIdentically) {
   EXPECT_TRUE(a.Weights() == b.Weights());
 
   TileStateMap broken = state;
-  broken["layer0/tile0_0/nu"] = MatrixD::Zero(3, 1);
+  broken["layer0/tile0_0/cells.nu"] = MatrixD::Zero(3, 1);
   AnalogMatrix c(70, 50, device::ConventionalParams(), opt, 3);
   EXPECT_THROW(c.LoadState("layer0/", broken), DimensionError);
+  TileStateMap missing = state;
+  missing.erase("layer0/tile0_1/out_gain");
+  AnalogMatrix d(70, 50, device::ConventionalParams(), opt, 3);
+  PCMSIM_EXPECT_THROW_MSG(d.LoadState("layer0/", missing), IoError, "layer0/tile0_1/out_gain");
 }
 
 // Event counts survive a checkpoint as numbers, and subtracting undoes adding.
@@ -69,6 +78,23 @@ TEST(TileEventsTest, NumbersRoundTripAndSubtractionUndoesAddition) {
   c -= b;
   EXPECT_EQ(c.ToNumbers(), v);
   EXPECT_THROW(TileEvents::FromNumbers({1.0, 2.0}), DimensionError);
+}
+
+// In checkpoints every event field is stored under its own name.
+TEST(TileEventsTest, NamedStateRoundTrips) {
+  TileEvents a;
+  a.backward_mvms = 4;
+  a.adc_forward = {13, 8};
+  a.read_g_dt = 2.5e-9;
+  a.set_pulses = 99;
+  StateMap state;
+  a.SaveState("ev.", state);
+  EXPECT_EQ(state.size(), TileEvents::kNumbers);
+  EXPECT_EQ(state.at("ev.adc_forward.bits")(0, 0), 8.0);
+  EXPECT_EQ(state.at("ev.set_pulses")(0, 0), 99.0);
+  EXPECT_EQ(TileEvents::LoadState("ev.", state).ToNumbers(), a.ToNumbers());
+  state.erase("ev.read_g_dt");
+  PCMSIM_EXPECT_THROW_MSG(TileEvents::LoadState("ev.", state), IoError, "ev.read_g_dt");
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ class AnalogMatrix {
   // rows x cols weights (outputs x inputs). Tiles are cut into near-equal blocks
   // (ceil(rows / max_rows) row blocks, likewise for columns); tile (r, c) gets stream
   // index first_tile_index + r * col_blocks + c.
-  AnalogMatrix(Index rows, Index cols, const device::PcmParams& device, const TileOptions& options,
+  AnalogMatrix(Index rows, Index cols, const device::DeviceModel& device, const TileOptions& options,
                std::uint64_t seed, std::uint64_t first_tile_index = 0);
 
   Index rows() const { return rows_; }

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,13 +13,14 @@
 #include "pcmsim/core/types.hpp"
 #include "pcmsim/crossbar/tile_events.hpp"
 #include "pcmsim/crossbar/tile_options.hpp"
-#include "pcmsim/device/pcm_array.hpp"
+#include "pcmsim/core/state_map.hpp"
+#include "pcmsim/device/cell_array.hpp"
 
 namespace pcmsim::crossbar {
 
 using IntMatrix = Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>;
-// Named matrices for checkpoints (same type as nn::StateMap, without depending on nn).
-using TileStateMap = std::map<std::string, MatrixD>;
+// Named matrices for checkpoints (core's StateMap, the same type as nn::StateMap).
+using TileStateMap = StateMap;
 
 // Mapping of the weights onto conductances, fixed at Program().
 struct TileMapping {
@@ -51,9 +52,9 @@ struct DriftCompensationState {
 
 class Tile {
  public:
-  // rows x cols weights (outputs x inputs); device cells are created for all pairs.
-  // Random streams: MakeStream(seed, role, tile_index, call counter).
-  Tile(Index rows, Index cols, const device::PcmParams& device, const TileOptions& options,
+  // rows x cols weights (outputs x inputs); the device model builds one cell array for all
+  // pairs. Random streams: MakeStream(seed, role, tile_index, call counter).
+  Tile(Index rows, Index cols, const device::DeviceModel& device, const TileOptions& options,
        std::uint64_t seed, std::uint64_t tile_index);
 
   Index rows() const { return rows_; }
@@ -62,8 +63,8 @@ class Tile {
   const TileMapping& mapping() const { return map_; }
   const TileReadCache& cache() const { return cache_; }
   const DriftCompensationState& drift_compensation() const { return comp_; }
-  device::PcmArray& devices() { return array_; }
-  const device::PcmArray& devices() const { return array_; }
+  device::CellArray& devices() { return *array_; }
+  const device::CellArray& devices() const { return *array_; }
   // Cell index of device (pair p, sign 0 = G+ / 1 = G-, row i, col j) in devices().
   Index CellIndex(int pair, int sign, Index i, Index j) const {
     return (2 * pair + sign) * rows_ * cols_ + j * rows_ + i;
@@ -108,9 +109,10 @@ class Tile {
   // Event counts since construction (tile periphery + device pulses and reads).
   TileEvents Events() const;
 
-  // Checkpoint: device state, mapping, drift-compensation state, read time and stream
-  // counters under keys "<prefix>..."; LoadState restores them and re-reads the cache, so
-  // a resumed run continues bit-identically. Event counts are not part of the state.
+  // Checkpoint: device state (under "<prefix>cells.", the cell array's own names), mapping,
+  // drift-compensation state, read time and stream counters, each under its own name
+  // "<prefix><name>"; LoadState restores them and re-reads the cache, so a resumed run
+  // continues bit-identically. Event counts are not part of the state.
   void SaveState(const std::string& prefix, TileStateMap& state) const;
   void LoadState(const std::string& prefix, const TileStateMap& state);
 
@@ -143,7 +145,7 @@ class Tile {
   Index rows_, cols_;
   TileOptions opt_;
   std::uint64_t seed_, tile_index_;
-  device::PcmArray array_;
+  std::unique_ptr<device::CellArray> array_;
   TileMapping map_;
   TileReadCache cache_;
   DriftCompensationState comp_;
@@ -153,7 +155,7 @@ class Tile {
   bool stale_ = false;              // pulses since the last read
   std::vector<Index> dirty_;        // weights (j * rows + i) pulsed since the last read
   std::vector<std::uint8_t> dirty_flag_;  // rows * cols, 1 if in dirty_
-  double nu_max_ = 0.0;             // bound on the drift exponent of every cell
+  double drift_rate_ = 0.0;         // bound on every cell's drift rate since the last full read
   std::int64_t full_reads_ = 0, partial_reads_ = 0;
   double t_last_pulse_ = 0.0;
   std::uint64_t forward_calls_ = 0, backward_calls_ = 0, calibration_calls_ = 0;

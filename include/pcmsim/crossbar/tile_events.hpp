@@ -4,7 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include "pcmsim/core/state_map.hpp"
 
 namespace pcmsim::crossbar {
 
@@ -37,6 +40,9 @@ struct TileEvents {
   static constexpr std::size_t kNumbers = 19;  // entries of ToNumbers()
   std::vector<double> ToNumbers() const;
   static TileEvents FromNumbers(const std::vector<double>& v);
+  // Checkpoints: every field under its own name "<prefix><field>" (e.g. "dac_forward.bits").
+  void SaveState(const std::string& prefix, StateMap& state) const;
+  static TileEvents LoadState(const std::string& prefix, const StateMap& state);
 };
 
 }  // namespace pcmsim::crossbar

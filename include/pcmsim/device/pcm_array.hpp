@@ -43,36 +43,15 @@
 
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/core/types.hpp"
+#include "pcmsim/device/cell_array.hpp"
 #include "pcmsim/device/pcm_params.hpp"
 
 namespace pcmsim::device {
 
 enum class Fault : std::uint8_t { kNone = 0, kStuckSet = 1, kStuckReset = 2 };
 
-// Event counts since construction (or ResetCounters), for energy accounting.
-struct PcmCounters {
-  std::int64_t set_pulses = 0;      // gradual SET pulses (training updates)
-  std::int64_t reset_pulses = 0;    // RESET pulses
-  std::int64_t program_pulses = 0;  // amplitude-controlled programming pulses (P&V, statistical)
-  std::int64_t verify_reads = 0;    // single-cell verify reads inside program-and-verify
-  std::int64_t cell_reads = 0;      // cells read by Read()
-};
-
-// Outcome of one ProgramVerify call (accumulate with +=).
-struct ProgramStats {
-  std::int64_t cells = 0;          // cells programmed (faulty cells included)
-  std::int64_t pulses = 0;         // programming pulses fired
-  std::int64_t verify_reads = 0;   // verify reads
-  std::int64_t converged = 0;      // cells whose last verify read fell within tolerance
-  double sum_error = 0.0;          // S, sum of (G_prog - G_target), noise-free at t0
-  double sum_sq_error = 0.0;       // S^2
-  double max_abs_error = 0.0;      // S
-
-  double MeanPulses() const { return cells ? double(pulses) / double(cells) : 0.0; }
-  double RmsError() const;         // S
-  double MeanError() const { return cells ? sum_error / double(cells) : 0.0; }
-  ProgramStats& operator+=(const ProgramStats& o);
-};
+// Event counts and program-and-verify outcomes are the CellArray's (cell_array.hpp).
+using PcmCounters = CellCounters;
 
 // Drawn once per device at construction (device-to-device variation, faults).
 struct PcmDerived {
@@ -95,22 +74,22 @@ struct PcmState {
   std::uint64_t op_seq = 0;  // operations drawn so far (keys the random streams)
 };
 
-class PcmArray {
+class PcmArray final : public CellArray {
  public:
   // n cells; random streams derive from (master_seed, role, stream_index, op, block).
   PcmArray(const PcmParams& params, Index n, std::uint64_t master_seed,
            std::uint64_t stream_index = 0);
 
-  Index size() const { return n_; }
-  double g_max() const { return params_.g_max; }  // S, nominal top of the programmable range
-  double g_min() const { return derived_.g_lo; }  // S, bottom of the cell window (g_lo)
+  Index size() const override { return n_; }
+  double g_max() const override { return params_.g_max; }  // S, nominal top of the programmable range
+  double g_min() const override { return derived_.g_lo; }  // S, bottom of the cell window (g_lo)
   const PcmParams& params() const { return params_; }
   const PcmDerived& derived() const { return derived_; }
   const PcmState& state() const { return state_; }
   void SetState(const PcmState& s);  // DimensionError if sizes differ
   const ArrayD& nu() const { return state_.nu; }
   const ArrayD& t_prog() const { return state_.t_prog; }
-  const PcmCounters& counters() const { return counters_; }
+  const CellCounters& counters() const override { return counters_; }
   void ResetCounters() { counters_ = {}; }
 
   // Temperature of subsequent reads (K); used only when activation_energy_eV > 0.
@@ -122,35 +101,49 @@ class PcmArray {
   // counted per cell. The whole array, or a subset (cells[i] gets targets[i]).
   void ProgramStatistical(const ArrayD& targets, double t_prog_s);
   void ProgramStatistical(std::span<const Index> cells, std::span<const double> targets,
-                          double t_prog_s);
+                          double t_prog_s) override;
   // Iterative program-and-verify (see PcmParams::pv_*). Returns the stats of this call.
   ProgramStats ProgramVerify(const ArrayD& targets, double t_prog_s);
   ProgramStats ProgramVerify(std::span<const Index> cells, std::span<const double> targets,
-                             double t_prog_s);
+                             double t_prog_s) override;
 
   // --- pulses (training, refresh) ---
   // counts[i] gradual SET pulses on cells[i] at absolute time t_s. Cells in one call must be
   // distinct (they are updated in parallel). Stuck cells are counted but do not change.
-  void ApplySet(std::span<const Index> cells, std::span<const int> counts, double t_s);
+  void ApplySet(std::span<const Index> cells, std::span<const int> counts, double t_s) override;
   // One RESET pulse on each listed cell: G -> reset level (+-reset_std_rel), drift restarts.
-  void ApplyReset(std::span<const Index> cells, double t_s);
+  void ApplyReset(std::span<const Index> cells, double t_s) override;
 
   // --- reads at absolute time t_s ---
   // Time never runs backward for an array: every call's t_s must be >= the latest
   // programming/pulse time of the array (pcmsim::Error otherwise).
   // Drift (+ temperature) and, if with_read_noise, one 1/f read-noise draw per cell (new
   // draws every call). Reads clip at 0 S. Repeated noisy reads at one t_s reuse a cache.
-  void Read(double t_s, ArrayD& out, bool with_read_noise);
+  void Read(double t_s, ArrayD& out, bool with_read_noise) override;
   void Read(double t_s, ArrayF& out, bool with_read_noise);
   // Noise-free expected conductance at t_s (no random draw, no counter).
-  void ExpectedConductance(double t_s, ArrayD& out) const;
+  void ExpectedConductance(double t_s, ArrayD& out) const override;
   // Per-cell read-noise std at t_s (S), e.g. to fold device noise into an output noise.
-  void ReadNoiseStd(double t_s, ArrayD& out) const;
+  void ReadNoiseStd(double t_s, ArrayD& out) const override;
   // Noise-free G (and read-noise sigma if non-null) at t_s of the listed cells only, into
   // g[k], sigma[k] for cells[k]: what ExpectedConductance / ReadNoiseStd give for them.
-  void EvalCells(std::span<const Index> cells, double t_s, double* g, double* sigma) const;
+  void EvalCells(std::span<const Index> cells, double t_s, double* g, double* sigma) const override;
   // Conductance at t0 just after programming, noise-free (the "programmed" value).
-  void ProgrammedConductance(ArrayD& out) const;
+  void ProgrammedConductance(ArrayD& out) const override;
+
+  // --- the CellArray's read-change bound, SET step and named state ---
+  // Drift rate = the cell's drift exponent nu: a cell read at t1 >= t_prog reads at t2
+  // within a factor ((t2-tp+t0)/(t1-tp+t0))^-nu, so |ln G(t2) - ln G(t1)| <= nu ln(1 +
+  // (t2 - t1)/t0) (the projection and the series resistance only lower it).
+  double MaxDriftRate() const override;
+  double MaxDriftRate(std::span<const Index> cells) const override;
+  double ReadChangeBound(double rate, double t1, double t2) const override;
+  // mu_dG = slope G + offset at the middle of [g_lo, g_top], g_top = g_max or where the
+  // mean SET step reaches 0 (-offset/slope when slope < 0).
+  double MidWindowSetStep() const override;
+  // Entries g_a0, nu, q, t_prog (n x 1) and op_seq (1 x 1).
+  void SaveState(const std::string& prefix, StateMap& state) const override;
+  void LoadState(const std::string& prefix, const StateMap& state) override;
 
   // Mechanism helpers (vectorisable scalars): cell conductance <-> amorphous state.
   double CellFromAmorphous(double g_a, double drift_factor = 1.0) const;

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "pcmsim/device/cell_array.hpp"
+
 namespace pcmsim::io {
 class ConfigReader;
 }
@@ -52,7 +54,8 @@ enum class CellModel {
                   // projection_ratio = 0 and series_resistance = 0 it equals kConventional
 };
 
-struct PcmParams {
+// A PCM preset is a DeviceModel: it builds PcmArrays of its cells.
+struct PcmParams : DeviceModel {
   std::string name = "unnamed";  // preset name, written into results
   CellModel model = CellModel::kConventional;  // key: model = "conventional" | "projected"
 
@@ -121,6 +124,8 @@ struct PcmParams {
 
   // Throws ConfigError("field = value: reason") for the first broken constraint.
   void Validate() const;
+  std::unique_ptr<CellArray> MakeArray(Index n, std::uint64_t master_seed,
+                                       std::uint64_t stream_index) const override;
   // True when the projected-cell equations are evaluated (else the conventional path).
   bool HasProjection() const { return model == CellModel::kProjected; }
 };

@@ -13,6 +13,9 @@
 namespace pcmsim::experiment {
 
 inline constexpr std::int64_t kSchemaVersion = 1;
+// Layout of the backend state in checkpoints (attribute /model state_layout): 2 = every
+// entry by name (1, unmarked, stored tile and counter fields by position: not readable).
+inline constexpr std::int64_t kStateLayout = 2;
 
 // Root attributes: schema_version, pcmsim_version, git_commit, git_dirty, build_type,
 // compiler, eigen/hdf5/boost versions, seed, threads, start_time (UTC ISO 8601), kind.

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pcmsim/core/types.hpp"
@@ -33,15 +34,17 @@ struct SgdStep {
 // Named matrices that together restore a backend's trainable state (checkpoints).
 using StateMap = std::map<std::string, MatrixD>;
 
-// Checkpoint helpers: plain numbers (counters, tallies) stored as one 1 x n entry.
-// ReadNumbers returns false when the entry is absent and throws DimensionError when it
-// holds another count of numbers.
-void WriteNumbers(StateMap& state, const std::string& key, const std::vector<double>& values);
-bool ReadNumbers(const StateMap& state, const std::string& key, std::size_t n, std::vector<double>& values);
-// A backend's energy tallies (calls and samples of each) as the entry "tallies", and back
-// (absent entry: left as they are), so a resumed run reports the energy of the whole run.
-void WriteTallies(StateMap& state, std::initializer_list<const energy::GemmTally*> tallies);
-void ReadTallies(const StateMap& state, std::initializer_list<energy::GemmTally*> tallies);
+// Checkpoint helpers: plain numbers (counters, tallies) stored BY NAME, one 1 x 1 entry
+// "<group>.<name>" each. ReadNumbers fills values in the order of `names`; it returns false
+// when the group is absent (none of its names) and throws IoError naming a missing one.
+using NamedNumber = std::pair<const char*, double>;
+void WriteNumbers(StateMap& state, const std::string& group, std::initializer_list<NamedNumber> values);
+bool ReadNumbers(const StateMap& state, const std::string& group, std::initializer_list<const char*> names,
+                 std::vector<double>& values);
+// A backend's energy tallies (calls and samples of each) under "tallies.<name>.calls|samples",
+// and back (absent: left as they are), so a resumed run reports the energy of the whole run.
+void WriteTallies(StateMap& state, std::initializer_list<std::pair<const char*, const energy::GemmTally*>> tallies);
+void ReadTallies(const StateMap& state, std::initializer_list<std::pair<const char*, energy::GemmTally*>> tallies);
 
 // Arithmetic of one layer's weight matrix W (out x in). Activations are features x batch.
 class LayerBackend {

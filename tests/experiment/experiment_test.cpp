@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <hdf5.h>
 
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/experiment/runner.hpp"
@@ -120,6 +121,32 @@ INSTANTIATE_TEST_SUITE_P(
                       ResumeCase{"analog_mixed", "mnist_analog_mixed.toml", kAnalogSmall},
                       ResumeCase{"analog_sgd", "mnist_analog_sgd.toml", kAnalogSmall}),
     [](const ::testing::TestParamInfo<ResumeCase>& p) { return std::string(p.param.name); });
+
+// A checkpoint whose state is not stored by name (layout 1: tile and counter fields by
+// position, before the device seam) is refused with a message naming the file, not misread.
+TEST(ExperimentTest, CheckpointOfOlderStateLayoutIsRefused) {
+  const auto dir = testing::TempDir();
+  const Experiment e = LoadExperiment(testing::SourceDir() / "experiments" / "mnist_fp32.toml",
+                                      {"train.epochs=2", "data.train_limit=300", "data.test_limit=100",
+                                       "model.layers=[784, 16, 10]"});
+  RunOptions crash;
+  crash.output = dir / "layout.h5";
+  crash.progress.on_epoch = [](const nn::EpochMetrics& m) {
+    if (m.epoch == 1) throw std::runtime_error("simulated crash");
+  };
+  EXPECT_THROW(RunExperiment(e, crash), std::runtime_error);
+  const std::string ckpt = crash.output.string() + ".ckpt";
+  {
+    const hid_t f = H5Fopen(ckpt.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    EXPECT_GE(H5Adelete_by_name(f, "/model", "state_layout", H5P_DEFAULT), 0);
+    H5Fclose(f);
+  }
+  RunOptions resume;
+  resume.output = crash.output;
+  resume.resume = true;
+  PCMSIM_EXPECT_THROW_MSG(RunExperiment(e, resume), IoError, ckpt.c_str(), "state layout 1", "without --resume");
+}
 
 TEST(ExperimentTest, InitFromEarlierResultReproducesItsAccuracy) {
   const auto dir = testing::TempDir();

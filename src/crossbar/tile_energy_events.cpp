@@ -1,9 +1,12 @@
-// Crossbar tile events -> layer/phase event counts (see the header for the stated mapping).
-#include "pcmsim/energy/tile_events_map.hpp"
+// Crossbar tile events -> layer/phase energy event counts (see the header for the mapping).
+#include "pcmsim/crossbar/tile_energy_events.hpp"
 
-namespace pcmsim::energy {
+namespace pcmsim::crossbar {
 
-void AddTileEvents(const crossbar::TileEvents& e, const TileEventsContext& m, EventCounts& counts) {
+using energy::Phase;
+using energy::PhaseCounts;
+
+void AddTileEvents(const TileEvents& e, const TileEventsContext& m, energy::EventCounts& counts) {
   const double f = static_cast<double>(e.forward_mvms), b = static_cast<double>(e.backward_mvms);
   const double f_share = f + b > 0 ? f / (f + b) : 0.0;
   const double out = static_cast<double>(m.out), in = static_cast<double>(m.in);
@@ -42,4 +45,4 @@ void AddTileEvents(const crossbar::TileEvents& e, const TileEventsContext& m, Ev
   pr.verify_reads += static_cast<double>(e.verify_reads + e.array_reads);
 }
 
-}  // namespace pcmsim::energy
+}  // namespace pcmsim::crossbar

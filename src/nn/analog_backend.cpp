@@ -10,7 +10,7 @@
 #include "pcmsim/crossbar/gaussian.hpp"
 #include "pcmsim/crossbar/periphery.hpp"
 #include "pcmsim/energy/event_counts.hpp"
-#include "pcmsim/energy/tile_events_map.hpp"
+#include "pcmsim/crossbar/tile_energy_events.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 
@@ -375,7 +375,7 @@ void AnalogBackend::AddEvents(energy::EventCounts& counts) const {
   }
   energy::AddGemmEvents(counts[Phase::kBackward], "fp32/fp32", outputs_, inputs_, dig_bwd_, bytes);
   energy::AddUpdateEvents(counts[Phase::kUpdate], "fp32/fp32", outputs_, inputs_, dig_upd_, bytes, 3, 2);
-  energy::TileEventsContext ctx;
+  crossbar::TileEventsContext ctx;
   ctx.out = outputs_;
   ctx.in = inputs_;
   ctx.row_blocks = array_ ? array_->row_blocks() : 1;
@@ -401,12 +401,12 @@ void AnalogBackend::AddEvents(energy::EventCounts& counts) const {
   ctx.backward_samples = arr_bwd_.samples;
   ctx.backward_calls = arr_bwd_.calls;
   ctx.update_calls = arr_upd_.calls;
-  energy::AddTileEvents(training, ctx, counts);
+  crossbar::AddTileEvents(training, ctx, counts);
   ctx.forward_phase = Phase::kInference;
   ctx.forward_samples = arr_infer_.samples;
   ctx.forward_calls = arr_infer_.calls;
   ctx.backward_samples = ctx.backward_calls = ctx.update_calls = 0;
-  energy::AddTileEvents(inference, ctx, counts);
+  crossbar::AddTileEvents(inference, ctx, counts);
 }
 
 std::int64_t AnalogBackend::SetPulses() const { return Events().set_pulses; }

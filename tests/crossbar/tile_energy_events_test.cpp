@@ -1,15 +1,19 @@
 // Tile events -> layer/phase counts: conversions, reads, pulses and partial sums land in the
 // phases the mapping states, and nothing is lost or double counted.
-#include "pcmsim/energy/tile_events_map.hpp"
+#include "pcmsim/crossbar/tile_energy_events.hpp"
 
 #include "pcmsim/energy/ledger.hpp"
 #include "test_util.hpp"
 
-namespace pcmsim::energy {
+namespace pcmsim::crossbar {
 namespace {
 
-crossbar::TileEvents Example() {
-  crossbar::TileEvents e;
+using energy::EventCounts;
+using energy::Phase;
+using energy::PhaseCounts;
+
+TileEvents Example() {
+  TileEvents e;
   e.forward_mvms = 300;  // 2 tiles x 150 sample vectors
   e.backward_mvms = 100;
   e.dac_forward = {300 * 64, 8};
@@ -26,7 +30,7 @@ crossbar::TileEvents Example() {
   return e;
 }
 
-TEST(TileEventsMapTest, EventsLandInTheirPhases) {
+TEST(TileEnergyEventsTest, EventsLandInTheirPhases) {
   TileEventsContext m;
   m.forward_phase = Phase::kForward;
   m.forward_samples = 150;
@@ -58,13 +62,13 @@ TEST(TileEventsMapTest, EventsLandInTheirPhases) {
   EXPECT_TRUE(c.At("layer_0", Phase::kInference).Empty());
 
   // Priced, the mapped counts report a per-step and per-phase energy that adds up.
-  const EnergyReport r = MakeReport(c, DefaultEnergyTable());
+  const energy::EnergyReport r = energy::MakeReport(c, energy::DefaultEnergyTable());
   EXPECT_EQ(r.train_steps, 1);
   EXPECT_NEAR(r.energy_per_train_step_J + r.programming_J, r.ledger.Total(), 1e-12 * r.ledger.Total());
 }
 
-TEST(TileEventsMapTest, InferenceArraysMapToInference) {
-  crossbar::TileEvents e;
+TEST(TileEnergyEventsTest, InferenceArraysMapToInference) {
+  TileEvents e;
   e.forward_mvms = 10;
   e.dac_forward = {10 * 16, 8};
   e.adc_forward = {10 * 8, 8};
@@ -80,4 +84,4 @@ TEST(TileEventsMapTest, InferenceArraysMapToInference) {
 }
 
 }  // namespace
-}  // namespace pcmsim::energy
+}  // namespace pcmsim::crossbar

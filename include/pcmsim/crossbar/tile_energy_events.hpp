@@ -1,15 +1,17 @@
-// Maps the event counts of crossbar tiles (crossbar::TileEvents, summed over the tiles of a
-// layer) onto the layer/phase EventCounts the ledger prices. For analog layer backends'
-// AddEvents(): the backend supplies what TileEvents does not know (phase, samples, tiling).
+// Maps the event counts of crossbar tiles (TileEvents, summed over the tiles of a layer) onto
+// the layer/phase energy::EventCounts the ledger prices. The producer translates its own
+// events: energy only receives counts and knows nothing of crossbar. For analog layer
+// backends' AddEvents(): the backend supplies what TileEvents does not know (phase,
+// samples, tiling).
 #pragma once
 
 #include "pcmsim/crossbar/tile_events.hpp"
 #include "pcmsim/energy/event_counts.hpp"
 
-namespace pcmsim::energy {
+namespace pcmsim::crossbar {
 
 struct TileEventsContext {
-  Phase forward_phase = Phase::kInference;  // phase of the forward MVMs (kInference or kForward)
+  energy::Phase forward_phase = energy::Phase::kInference;  // phase of the forward MVMs (kInference or kForward)
   double forward_samples = 0;   // sample vectors the layer ran forward (excl. calibration, reruns)
   double backward_samples = 0;  // sample vectors the layer ran backward
   double forward_calls = 0, backward_calls = 0, update_calls = 0;  // backend calls per phase
@@ -23,6 +25,6 @@ struct TileEventsContext {
 // MVMs; tile partial sums = (col_blocks - 1) adds per output per forward sample (row_blocks
 // - 1 per input backward); SET pulses -> kUpdate; programming and RESET pulses, verify reads
 // and whole-array reads -> kProgramming (array reads priced as verify reads).
-void AddTileEvents(const crossbar::TileEvents& e, const TileEventsContext& m, EventCounts& counts);
+void AddTileEvents(const TileEvents& e, const TileEventsContext& m, energy::EventCounts& counts);
 
-}  // namespace pcmsim::energy
+}  // namespace pcmsim::crossbar

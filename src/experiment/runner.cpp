@@ -91,7 +91,8 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, c
     WritePulseCounts(out, mlp);
   }
   WritePtq(out, ptq, e.ptq);
-  energy::WriteEnergy(out, energy::MakeReport(CollectEvents(mlp), energy::DefaultEnergyTable()));
+  const energy::EventCounts counts = CollectEvents(mlp);
+  energy::WriteEnergy(out, energy::MakeReport(counts, energy::DefaultEnergyTable()), counts);
   out.Commit();
 }
 

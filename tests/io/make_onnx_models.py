@@ -188,6 +188,24 @@ def cnn_reshape():
     write_expected("cnn_reshape", x, h.ravel() @ fw + fb)
 
 
+def mlp_relu():
+    """What nn::Mlp expresses: image input, Flatten, Gemm (transB = 1) + Relu + Gemm, as
+    torch.nn.Sequential(Flatten(), Linear(16, 8), ReLU(), Linear(8, 3)) exports it."""
+    w1, b1 = weights(8, 16), weights(8)
+    w2, b2 = weights(3, 8), weights(3)
+    nodes = [
+        helper.make_node("Flatten", ["x"], ["f"], name="/0/Flatten", axis=1),
+        helper.make_node("Gemm", ["f", "1.weight", "1.bias"], ["h"], name="/1/Gemm", alpha=1.0, beta=1.0, transB=1),
+        helper.make_node("Relu", ["h"], ["a"], name="/2/Relu"),
+        helper.make_node("Gemm", ["a", "3.weight", "3.bias"], ["y"], name="/3/Gemm", alpha=1.0, beta=1.0, transB=1),
+    ]
+    m = model(nodes, {"1.weight": w1, "1.bias": b1, "3.weight": w2, "3.bias": b2}, ["batch", 1, 4, 4], ["batch", 3],
+              opset=14)
+    save(m, "mlp_relu")
+    x = RNG.uniform(0, 1, (1, 4, 4)).astype(np.float32)
+    write_expected("mlp_relu", x, w2.astype(np.float64) @ relu(w1.astype(np.float64) @ x.ravel() + b1) + b2)
+
+
 # --- models outside the subset (one error each) -------------------------------------------
 def bad_models():
     w, b = weights(4, 6), weights(4)
@@ -257,6 +275,7 @@ def main():
     cnn()
     cnn_reshape()
     bad_models()
+    mlp_relu()  # last, so the earlier files keep their random draws
     print("wrote", len([f for f in os.listdir(OUT) if f.endswith(".onnx")]), "models to", os.path.normpath(OUT))
 
 

@@ -8,7 +8,8 @@ pcmsim only ever sees the .onnx file.
     /usr/bin/python3 scripts/make_onnx_example.py            # writes experiments/onnx/*.onnx
 
 Recipe (an assumption, not tuned to any figure): SGD, momentum 0.9, batch 64, lr 0.05,
-8 epochs over the 10k training digits of data/mnist, He-uniform initialisation, seed 7.
+8 epochs (MLP) or 4 epochs (CNN) over the 10k training digits of data/mnist, He-uniform
+initialisation, seed 7.
 Needs Debian's python3-numpy and python3-onnx only.
 """
 import gzip
@@ -104,6 +105,86 @@ def export_mlp(ws, bs, path):
     onnx.save(m, path)
 
 
+def im2col(x, k, pad):
+    """x: (n, c, h, w) -> (n, c*k*k, h*w) patches of a stride-1 'same' convolution, columns
+    in (channel, kernel row, kernel column) order."""
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    cols = np.empty((n, c, k, k, h, w), x.dtype)
+    for i in range(k):
+        for j in range(k):
+            cols[:, :, i, j] = xp[:, :, i:i + h, j:j + w]
+    return cols.reshape(n, c * k * k, h * w)
+
+
+def cnn_forward(x, p):
+    n = len(x)
+    cols = im2col(x.reshape(n, 1, 28, 28), 5, 2)
+    z = np.einsum("ok,nkp->nop", p["cw"].reshape(6, 25), cols) + p["cb"][None, :, None]
+    a = np.maximum(z, 0).reshape(n, 6, 28, 28)
+    pooled = a.reshape(n, 6, 14, 2, 14, 2).max(axis=(3, 5))
+    logits = pooled.reshape(n, -1) @ p["fw"].T + p["fb"]
+    return cols, z, a, pooled, logits
+
+
+def train_cnn(epochs=4, lr=0.05, momentum=0.9, batch=64, seed=7):
+    """conv 6@5x5 pad 2 -> relu -> maxpool 2 -> flatten -> dense 10."""
+    rng = np.random.default_rng(seed)
+    x, y = load("train")
+    lim1, lim2 = np.sqrt(6.0 / 25), np.sqrt(6.0 / 1176)
+    p = {"cw": rng.uniform(-lim1, lim1, (6, 1, 5, 5)).astype(np.float32), "cb": np.zeros(6, np.float32),
+         "fw": rng.uniform(-lim2, lim2, (10, 1176)).astype(np.float32), "fb": np.zeros(10, np.float32)}
+    v = {k: np.zeros_like(a) for k, a in p.items()}
+    for epoch in range(epochs):
+        order = rng.permutation(len(x))
+        for s in range(0, len(x), batch):
+            idxs = order[s:s + batch]
+            n = len(idxs)
+            cols, z, a, pooled, logits = cnn_forward(x[idxs], p)
+            prob = np.exp(logits - logits.max(axis=1, keepdims=True))
+            prob /= prob.sum(axis=1, keepdims=True)
+            prob[np.arange(n), y[idxs]] -= 1
+            d = prob / n
+            g = {"fw": d.T @ pooled.reshape(n, -1), "fb": d.sum(axis=0)}
+            dpool = (d @ p["fw"]).reshape(n, 6, 14, 1, 14, 1)
+            mask = a.reshape(n, 6, 14, 2, 14, 2) == pooled.reshape(n, 6, 14, 1, 14, 1)
+            dz = (mask * dpool).reshape(n, 6, 784) * (z > 0)
+            g["cw"] = np.einsum("nop,nkp->ok", dz, cols).reshape(6, 1, 5, 5)
+            g["cb"] = dz.sum(axis=(0, 2))
+            for k in p:
+                v[k] = momentum * v[k] + g[k].astype(np.float32)
+                p[k] -= lr * v[k]
+    tx, ty = load("test")
+    correct = 0
+    for s in range(0, len(tx), 500):
+        correct += int((cnn_forward(tx[s:s + 500], p)[4].argmax(axis=1) == ty[s:s + 500]).sum())
+    return p, correct / len(tx)
+
+
+def export_cnn(p, path):
+    names = ["/conv1/Conv_output_0", "/relu1/Relu_output_0", "/pool1/MaxPool_output_0", "/flatten/Flatten_output_0"]
+    nodes = [
+        helper.make_node("Conv", ["input", "conv1.weight", "conv1.bias"], [names[0]], name="/conv1/Conv",
+                         dilations=[1, 1], group=1, kernel_shape=[5, 5], pads=[2, 2, 2, 2], strides=[1, 1]),
+        helper.make_node("Relu", [names[0]], [names[1]], name="/relu1/Relu"),
+        helper.make_node("MaxPool", [names[1]], [names[2]], name="/pool1/MaxPool", ceil_mode=0, kernel_shape=[2, 2],
+                         pads=[0, 0, 0, 0], strides=[2, 2]),
+        helper.make_node("Flatten", [names[2]], [names[3]], name="/flatten/Flatten", axis=1),
+        helper.make_node("Gemm", [names[3], "fc.weight", "fc.bias"], ["logits"], name="/fc/Gemm", alpha=1.0,
+                         beta=1.0, transB=1),
+    ]
+    inits = [numpy_helper.from_array(p["cw"], "conv1.weight"), numpy_helper.from_array(p["cb"], "conv1.bias"),
+             numpy_helper.from_array(p["fw"], "fc.weight"), numpy_helper.from_array(p["fb"], "fc.bias")]
+    graph = helper.make_graph(nodes, "main_graph",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 1, 28, 28])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])],
+                              initializer=inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="numpy-sgd (pcmsim example)",
+                          producer_version="1")
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
 def main():
     out = os.path.join(ROOT, "experiments", "onnx")
     os.makedirs(out, exist_ok=True)
@@ -111,6 +192,11 @@ def main():
     path = os.path.join(out, "mnist_mlp.onnx")
     export_mlp(ws, bs, path)
     print("%s: 784-128-10 ReLU MLP, numpy test accuracy %.2f %%" % (os.path.relpath(path, ROOT), 100 * acc))
+    p, acc = train_cnn()
+    path = os.path.join(out, "mnist_cnn.onnx")
+    export_cnn(p, path)
+    print("%s: conv 6@5x5 pad 2, relu, maxpool 2, dense 10; numpy test accuracy %.2f %%"
+          % (os.path.relpath(path, ROOT), 100 * acc))
 
 
 if __name__ == "__main__":

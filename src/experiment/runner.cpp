@@ -7,6 +7,7 @@
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/experiment/inference_eval.hpp"
+#include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 
 namespace pcmsim::experiment {
@@ -32,6 +33,7 @@ nn::Mlp BuildNetwork(const Experiment& e) {
     io::H5Reader in(e.model.init_from);
     ReadModel(in, mlp, false);
   }
+  if (e.model.imported) LoadOnnxWeights(*e.model.imported, mlp);
   return mlp;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/numerics/int_quant.hpp"
 
 namespace pcmsim::experiment {
@@ -73,6 +74,18 @@ void ReadModel(io::ConfigReader& cfg, ModelOptions& m) {
   m.backend = cfg.GetString("model.backend", m.backend);
   m.layer_backends = cfg.GetStringList("model.layer_backends", m.layer_backends);
   m.init_from = cfg.GetPath("model.init_from", m.init_from);
+  m.onnx = cfg.GetPath("model.onnx", m.onnx);
+  if (m.onnx.empty()) return;
+  for (const char* key : {"model.layers", "model.activation", "model.init_from"}) {
+    if (cfg.Has(key)) cfg.Fail(key, "conflicts with model.onnx (the file gives the architecture and the weights)");
+  }
+  try {
+    auto imported = std::make_shared<io::ImportedModel>(io::ReadOnnx(m.onnx));
+    ArchitectureFromOnnx(*imported, m);
+    m.imported = std::move(imported);
+  } catch (const Error& e) {
+    cfg.Fail("model.onnx", e.what());
+  }
 }
 
 }  // namespace

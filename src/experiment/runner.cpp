@@ -7,6 +7,7 @@
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/experiment/inference_eval.hpp"
+#include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 
 namespace pcmsim::experiment {
@@ -32,6 +33,7 @@ nn::Mlp BuildNetwork(const Experiment& e) {
     io::H5Reader in(e.model.init_from);
     ReadModel(in, mlp, false);
   }
+  if (e.model.imported) LoadOnnxWeights(*e.model.imported, mlp);
   return mlp;
 }
 
@@ -91,7 +93,8 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, c
     WritePulseCounts(out, mlp);
   }
   WritePtq(out, ptq, e.ptq);
-  energy::WriteEnergy(out, energy::MakeReport(CollectEvents(mlp), energy::DefaultEnergyTable()));
+  const energy::EventCounts counts = CollectEvents(mlp);
+  energy::WriteEnergy(out, energy::MakeReport(counts, energy::DefaultEnergyTable()), counts);
   out.Commit();
 }
 

@@ -14,6 +14,7 @@
 #include "pcmsim/core/build_info.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/nn/analog_backend.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 #include "pcmsim/nn/trainer.hpp"
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
 
   nn::AnalogOptions mixed;
   mixed.training = nn::AnalogTraining::kMixed;
-  mixed.device = device::LoadPcmParamsFile(src + "/devices/pcm_training.toml");
+  mixed.device = experiment::LoadPcmParamsFile(src + "/devices/pcm_training.toml");
   mixed.headroom = 4.0;
   nn::Mlp analog = AnalogNet(mixed);
   const double mixed_epoch = BestEpoch(nn::Train(analog, train, nullptr, o, {}));
@@ -77,7 +78,7 @@ int main(int argc, char** argv) {
 
   nn::AnalogOptions hwa;
   hwa.training = nn::AnalogTraining::kHwa;
-  hwa.device = device::LoadPcmParamsFile(src + "/devices/pcm_conventional.toml");
+  hwa.device = experiment::LoadPcmParamsFile(src + "/devices/pcm_conventional.toml");
   nn::Mlp inference = AnalogNet(hwa);
   for (Index l = 0; l < fp32.NumLayers(); ++l) {
     inference.layer(l).backend->SetWeights(fp32.layer(l).backend->Weights());

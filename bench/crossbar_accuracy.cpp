@@ -13,6 +13,7 @@
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/crossbar/analog_matrix.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/io/idx.hpp"
 
 namespace {
@@ -47,7 +48,7 @@ struct Preset {
 std::vector<Preset> Presets(const std::string& dir) {
   std::vector<Preset> out;
   for (const char* file : {"pcm_conventional", "pcm_projected", "pcm_hermes"}) {
-    device::PcmParams p = device::LoadPcmParamsFile(dir + "/" + file + ".toml");
+    device::PcmParams p = experiment::LoadPcmParamsFile(dir + "/" + file + ".toml");
     out.push_back({p.name, p});
   }
   return out;

@@ -11,6 +11,7 @@
 
 #include "pcmsim/device/characterize.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/io/h5.hpp"
@@ -116,7 +117,7 @@ void PrintSummary(const device::PcmParams& p, const device::CharacterizeResult& 
 
 void RunDevice(DeviceArgs& a) {
   io::ConfigReader reader = io::ConfigReader::FromFile(a.device);
-  const device::PcmParams p = device::LoadPcmParams(reader);
+  const device::PcmParams p = experiment::LoadPcmParams(reader);
   reader.CheckAllConsumed();
   a.options.program_verify = !a.statistical;
   const std::string start = experiment::UtcNow();

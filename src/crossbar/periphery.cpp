@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/core/validate.hpp"
 
 namespace pcmsim::crossbar {
 
@@ -18,17 +18,17 @@ std::string_view ToString(BoundManagement e) {
 }
 
 void PeripheryOptions::Validate() const {
-  io::Require(dac_bits >= 0 && dac_bits <= 24, "dac_bits", dac_bits, "must be in [0, 24] (0 = infinite)");
-  io::Require(adc_bits >= 0 && adc_bits <= 24, "adc_bits", adc_bits, "must be in [0, 24] (0 = infinite)");
-  io::Require(std::isfinite(input_scale) && input_scale > 0, "input_scale", input_scale,
+  Require(dac_bits >= 0 && dac_bits <= 24, "dac_bits", dac_bits, "must be in [0, 24] (0 = infinite)");
+  Require(adc_bits >= 0 && adc_bits <= 24, "adc_bits", adc_bits, "must be in [0, 24] (0 = infinite)");
+  Require(std::isfinite(input_scale) && input_scale > 0, "input_scale", input_scale,
               "must be finite and > 0");
-  io::Require(std::isfinite(output_bound) && output_bound >= 0, "output_bound", output_bound,
+  Require(std::isfinite(output_bound) && output_bound >= 0, "output_bound", output_bound,
               "must be finite and >= 0 (0 = no clipping)");
-  io::Require(!(adc_bits > 0 && output_bound == 0), "output_bound", output_bound,
+  Require(!(adc_bits > 0 && output_bound == 0), "output_bound", output_bound,
               "must be > 0 when adc_bits > 0 (a finite ADC needs a range)");
-  io::Require(std::isfinite(output_noise) && output_noise >= 0, "output_noise", output_noise,
+  Require(std::isfinite(output_noise) && output_noise >= 0, "output_noise", output_noise,
               "must be finite and >= 0");
-  io::Require(max_bound_rounds >= 0 && max_bound_rounds <= 20, "max_bound_rounds", max_bound_rounds,
+  Require(max_bound_rounds >= 0 && max_bound_rounds <= 20, "max_bound_rounds", max_bound_rounds,
               "must be in [0, 20]");
 }
 

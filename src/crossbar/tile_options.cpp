@@ -7,7 +7,7 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/crossbar/tile_events.hpp"
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/core/validate.hpp"
 
 namespace pcmsim::crossbar {
 
@@ -25,21 +25,21 @@ std::string_view ToString(ProgramMethod e) {
 }
 
 void TileOptions::Validate() const {
-  io::Require(max_rows >= 1 && max_rows <= 65536, "max_rows", max_rows, "must be in [1, 65536]");
-  io::Require(max_cols >= 1 && max_cols <= 65536, "max_cols", max_cols, "must be in [1, 65536]");
-  io::Require(pairs_per_weight >= 1 && pairs_per_weight <= 4, "pairs_per_weight", pairs_per_weight,
+  Require(max_rows >= 1 && max_rows <= 65536, "max_rows", max_rows, "must be in [1, 65536]");
+  Require(max_cols >= 1 && max_cols <= 65536, "max_cols", max_cols, "must be in [1, 65536]");
+  Require(pairs_per_weight >= 1 && pairs_per_weight <= 4, "pairs_per_weight", pairs_per_weight,
               "must be in [1, 4]");
-  io::Require(significance_base >= 1.0 && significance_base <= 256.0, "significance_base",
+  Require(significance_base >= 1.0 && significance_base <= 256.0, "significance_base",
               significance_base, "must be in [1, 256]");
   forward.Validate();
   backward.Validate();
-  io::Require(std::isfinite(r_wire) && r_wire >= 0.0, "r_wire", r_wire, "must be finite and >= 0 (ohm)");
-  io::Require(calibration_samples >= 1 && calibration_samples <= 65536, "calibration_samples",
+  Require(std::isfinite(r_wire) && r_wire >= 0.0, "r_wire", r_wire, "must be finite and >= 0 (ohm)");
+  Require(calibration_samples >= 1 && calibration_samples <= 65536, "calibration_samples",
               calibration_samples, "must be in [1, 65536]");
-  io::Require(reread_tolerance >= 0.0 && reread_tolerance <= 0.1, "reread_tolerance", reread_tolerance,
+  Require(reread_tolerance >= 0.0 && reread_tolerance <= 0.1, "reread_tolerance", reread_tolerance,
               "must be in [0, 0.1]");
-  io::Require(std::isfinite(v_read) && v_read > 0.0, "v_read", v_read, "must be > 0 (V)");
-  io::Require(std::isfinite(t_integration) && t_integration > 0.0, "t_integration", t_integration,
+  Require(std::isfinite(v_read) && v_read > 0.0, "v_read", v_read, "must be > 0 (V)");
+  Require(std::isfinite(t_integration) && t_integration > 0.0, "t_integration", t_integration,
               "must be > 0 (s)");
 }
 

@@ -7,7 +7,7 @@
 #include <numeric>
 
 #include "pcmsim/core/error.hpp"
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/core/validate.hpp"
 
 namespace pcmsim::device {
 
@@ -159,7 +159,6 @@ std::vector<double> CharacterizeOptions::DefaultDriftTimes() {
 }
 
 void CharacterizeOptions::Validate() const {
-  using io::Require;
   Require(levels >= 2, "--levels", levels, "must be >= 2");
   Require(cells >= levels, "--cells", cells, "must be >= --levels");
   Require(pulses >= 1, "pulses", pulses, "must be >= 1");

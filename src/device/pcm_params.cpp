@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/core/validate.hpp"
 
 namespace pcmsim::device {
 
@@ -43,7 +43,6 @@ std::string_view ToString(CellModel m) {
 namespace {
 
 void ValidateFit(const StateFit& f, const std::string& key) {
-  using io::Require;
   Require(f.split >= 0.0, key + ".split", f.split, "must be >= 0");
   Require(f.low_min <= f.low_max, key + ".low_min", f.low_min, "must be <= low_max");
   Require(f.high_min <= f.high_max, key + ".high_min", f.high_min, "must be <= high_max");
@@ -61,7 +60,6 @@ void ValidateFit(const StateFit& f, const std::string& key) {
 }  // namespace
 
 void PcmParams::Validate() const {
-  using io::Require;
   Require(g_min >= 0.0, "range.g_min_uS", g_min / kUs, "must be >= 0");
   Require(g_max > g_min, "range.g_max_uS", g_max / kUs, StrCat("must be > range.g_min_uS = ", g_min / kUs));
   Require(g_clip_max >= g_max, "range.g_clip_max_uS", g_clip_max / kUs, "must be >= range.g_max_uS");

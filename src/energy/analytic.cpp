@@ -4,7 +4,7 @@
 #include <set>
 
 #include "pcmsim/core/error.hpp"
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/core/validate.hpp"
 
 namespace pcmsim::energy {
 namespace {
@@ -45,11 +45,11 @@ double CellGdt(const EnergyTable& t, double devices) {
 }  // namespace
 
 void MvmOptions::Validate() const {
-  io::Require(rows >= 1, "mvm.rows", rows, "must be >= 1");
-  io::Require(cols >= 1, "mvm.cols", cols, "must be >= 1");
-  io::Require(input_bits >= 1 && input_bits <= 24, "mvm.input_bits", input_bits, "must be in [1, 24]");
-  io::Require(adc_bits >= 1 && adc_bits <= 24, "mvm.adc_bits", adc_bits, "must be in [1, 24]");
-  io::Require(adc_scale > 0, "mvm.adc_scale", adc_scale, "must be > 0");
+  Require(rows >= 1, "mvm.rows", rows, "must be >= 1");
+  Require(cols >= 1, "mvm.cols", cols, "must be >= 1");
+  Require(input_bits >= 1 && input_bits <= 24, "mvm.input_bits", input_bits, "must be in [1, 24]");
+  Require(adc_bits >= 1 && adc_bits <= 24, "mvm.adc_bits", adc_bits, "must be in [1, 24]");
+  Require(adc_scale > 0, "mvm.adc_scale", adc_scale, "must be > 0");
 }
 
 double Comparison::AdcShare() const {

@@ -3,7 +3,7 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/random.hpp"
-#include "pcmsim/crossbar/tile_options_load.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/nn/analog_backend.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 #include "pcmsim/nn/fp8_backend.hpp"
@@ -28,7 +28,7 @@ device::PcmParams ReadDevice(io::ConfigReader& cfg) {
   for (const auto& key : cfg.Keys("analog.cell")) {
     dev.ApplyOverride(key.substr(prefix.size()) + "=" + cfg.ValueText(key));
   }
-  device::PcmParams params = device::LoadPcmParams(dev, "");
+  device::PcmParams params = LoadPcmParams(dev, "");
   dev.CheckAllConsumed();
   return params;
 }
@@ -40,7 +40,7 @@ nn::AnalogOptions ReadAnalog(io::ConfigReader& cfg) {
                                                 {"mixed", nn::AnalogTraining::kMixed},
                                                 {"sgd", nn::AnalogTraining::kSgd}});
   o.device = ReadDevice(cfg);
-  o.tile = crossbar::LoadTileOptions(cfg, "analog.tile");
+  o.tile = LoadTileOptions(cfg, "analog.tile");
   o.hwa_weight_noise = cfg.GetDouble("analog.hwa_weight_noise", o.hwa_weight_noise);
   o.hwa_periphery = cfg.GetBool("analog.hwa_periphery", o.hwa_periphery);
   o.headroom = cfg.GetDouble("analog.headroom", o.headroom);
@@ -59,10 +59,10 @@ const std::vector<BackendKind>& Registry() {
        [](io::ConfigReader&, std::uint64_t) -> LayerMaker {
          return [](Index in, Index out, Index, Index) { return std::make_unique<nn::Fp32Backend>(in, out); };
        }},
-      // FP8 training after Wang et al. 2018; options in section [fp8] (nn::ParseFp8Options).
+      // FP8 training after Wang et al. 2018; options in section [fp8] (experiment::ParseFp8Options).
       {"fp8",
        [](io::ConfigReader& cfg, std::uint64_t seed) -> LayerMaker {
-         const nn::Fp8Options o = nn::ParseFp8Options(cfg, "fp8");
+         const nn::Fp8Options o = ParseFp8Options(cfg, "fp8");
          return [o, seed](Index in, Index out, Index layer, Index num_layers) {
            const bool edge = layer == 0 || layer + 1 == num_layers;
            return std::make_unique<nn::Fp8Backend>(in, out, o, StreamSeed(seed, "fp8_layer", layer), edge);

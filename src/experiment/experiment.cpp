@@ -4,38 +4,39 @@
 #include <algorithm>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/core/validate.hpp"
 #include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/numerics/int_quant.hpp"
 
 namespace pcmsim::experiment {
 
 void DataOptions::Validate() const {
-  io::Require(!train_images.empty(), "data.train_images", "\"\"", "is required");
-  io::Require(!train_labels.empty(), "data.train_labels", "\"\"", "is required");
-  io::Require(train_limit >= 0, "data.train_limit", train_limit, "must be >= 0");
-  io::Require(test_limit >= 0, "data.test_limit", test_limit, "must be >= 0");
+  Require(!train_images.empty(), "data.train_images", "\"\"", "is required");
+  Require(!train_labels.empty(), "data.train_labels", "\"\"", "is required");
+  Require(train_limit >= 0, "data.train_limit", train_limit, "must be >= 0");
+  Require(test_limit >= 0, "data.test_limit", test_limit, "must be >= 0");
   for (const auto& [key, p] : {std::pair{"data.train_images", &train_images}, {"data.train_labels", &train_labels},
                                {"data.test_images", &test_images}, {"data.test_labels", &test_labels}}) {
-    io::Require(p->empty() || std::filesystem::exists(*p), key, p->string(), "no such file");
+    Require(p->empty() || std::filesystem::exists(*p), key, p->string(), "no such file");
   }
-  io::Require(test_images.empty() == test_labels.empty(), "data.test_labels", test_labels.string(),
+  Require(test_images.empty() == test_labels.empty(), "data.test_labels", test_labels.string(),
               "test_images and test_labels go together");
 }
 
 void ModelOptions::Validate() const {
-  io::Require(layers.size() >= 2, "model.layers", layers.size(), "needs at least an input and an output size");
-  for (Index s : layers) io::Require(s >= 1, "model.layers", s, "every size must be >= 1");
+  Require(layers.size() >= 2, "model.layers", layers.size(), "needs at least an input and an output size");
+  for (Index s : layers) Require(s >= 1, "model.layers", s, "every size must be >= 1");
   const size_t n_layers = layers.size() - 1;
-  io::Require(layer_backends.empty() || layer_backends.size() == n_layers, "model.layer_backends",
+  Require(layer_backends.empty() || layer_backends.size() == n_layers, "model.layer_backends",
               layer_backends.size(), StrCat("must list one backend per layer (", n_layers, ")"));
-  io::Require(init_from.empty() || std::filesystem::exists(init_from), "model.init_from", init_from.string(),
+  Require(init_from.empty() || std::filesystem::exists(init_from), "model.init_from", init_from.string(),
               "no such file");
 }
 
 void InferenceOptions::Validate() const {
-  io::Require(!times_s.empty(), "inference.times_s", "[]", "needs at least one time");
-  for (double t : times_s) io::Require(t > 0, "inference.times_s", t, "every time must be > 0 s");
-  io::Require(repeats >= 1 && repeats <= 1000, "inference.repeats", repeats, "must be in [1, 1000]");
+  Require(!times_s.empty(), "inference.times_s", "[]", "needs at least one time");
+  for (double t : times_s) Require(t > 0, "inference.times_s", t, "every time must be > 0 s");
+  Require(repeats >= 1 && repeats <= 1000, "inference.repeats", repeats, "must be in [1, 1000]");
 }
 
 std::string Experiment::LayerBackend(Index i) const {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/core/validate.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/nn/activation.hpp"
 #include "pcmsim/numerics/int_quant.hpp"
@@ -11,9 +12,9 @@
 namespace pcmsim::experiment {
 
 void PtqOptions::Validate() const {
-  for (std::int64_t b : bits) io::Require(b >= 2 && b <= 16, "ptq.bits", b, "every width must be in [2, 16]");
-  io::Require(calibration_samples >= 1, "ptq.calibration_samples", calibration_samples, "must be >= 1");
-  io::Require(activation_quantile > 0 && activation_quantile <= 1, "ptq.activation_quantile", activation_quantile,
+  for (std::int64_t b : bits) Require(b >= 2 && b <= 16, "ptq.bits", b, "every width must be in [2, 16]");
+  Require(calibration_samples >= 1, "ptq.calibration_samples", calibration_samples, "must be >= 1");
+  Require(activation_quantile > 0 && activation_quantile <= 1, "ptq.activation_quantile", activation_quantile,
               "must be in (0, 1]");
 }
 

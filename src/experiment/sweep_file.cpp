@@ -1,7 +1,5 @@
 // Reading sweep files: strict [sweep] options, fixed overrides in [set], axes in [axes],
 // and the expansion into points (grid or zip, times repeats) with their seeds.
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -16,54 +14,6 @@
 
 namespace pcmsim::experiment {
 namespace {
-
-// TOML text of a value that toml++ parses back to the same value; floats in shortest form.
-std::string Render(const toml::node& n) {
-  if (auto i = n.value_exact<std::int64_t>()) return std::to_string(*i);
-  if (auto d = n.value_exact<double>()) {
-    if (std::isnan(*d)) return "nan";
-    if (std::isinf(*d)) return *d > 0 ? "inf" : "-inf";
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof(buf), *d);
-    std::string s(buf, r.ptr);
-    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
-    return s;
-  }
-  if (const auto* arr = n.as_array()) {
-    std::string s = "[";
-    for (size_t i = 0; i < arr->size(); ++i) s += (i ? ", " : "") + Render((*arr)[i]);
-    return s + "]";
-  }
-  if (const auto* t = n.as_table()) {
-    std::string s = "{ ";
-    bool first = true;
-    for (const auto& [k, v] : *t) {
-      const std::string_view key = k.str();
-      const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
-      });
-      s += StrCat(first ? "" : ", ", bare ? std::string(key) : Render(toml::value<std::string>(std::string(key))),
-                  " = ", Render(v));
-      first = false;
-    }
-    return s + " }";
-  }
-  std::ostringstream os;
-  n.visit([&os](const auto& v) { os << v; });  // strings (quoted and escaped), booleans, dates
-  return os.str();
-}
-
-// Leaves of a TOML table as (dotted key, node); arrays are leaves.
-void Leaves(const toml::table& t, const std::string& prefix,
-            std::vector<std::pair<std::string, const toml::node*>>& out) {
-  for (const auto& [k, v] : t) {
-    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (const auto* sub = v.as_table())
-      Leaves(*sub, key, out);
-    else
-      out.emplace_back(key, &v);
-  }
-}
 
 struct Context {
   std::string source;
@@ -80,26 +30,29 @@ bool IsPathKey(const Context& c, const std::string& key) {
 }
 
 // The TOML text handed to the experiment for `value` of `key` (paths made absolute).
-std::string OverrideValue(const Context& c, const std::string& key, const toml::node& value) {
-  if (!IsPathKey(c, key)) return Render(value);
-  const auto s = value.value_exact<std::string>();
-  if (!s) Fail(c, key, "is listed in sweep.path_keys, so its values must be strings (file paths)");
-  std::filesystem::path p(*s);
+std::string OverrideValue(const Context& c, const std::string& key, const io::ConfigReader::Value& value) {
+  if (!IsPathKey(c, key)) return value.text;
+  if (!value.string) Fail(c, key, "is listed in sweep.path_keys, so its values must be strings (file paths)");
+  std::filesystem::path p(*value.string);
   if (p.is_relative()) p = c.dir / p;
-  return Render(toml::value<std::string>(p.lexically_normal().string()));
+  return io::ConfigReader::QuoteString(p.lexically_normal().string());
 }
 
-SweepAxis ReadAxis(const Context& c, const std::string& key, const toml::node& node) {
+SweepAxis ReadAxis(const Context& c, io::ConfigReader& cfg, const std::string& key) {
   if (key.find('/') != std::string::npos) Fail(c, "axes." + key, "a config key cannot contain '/'");
-  const auto* arr = node.as_array();
-  if (arr == nullptr || arr->empty()) Fail(c, "axes." + key, "must be a non-empty array of values");
+  std::vector<io::ConfigReader::Value> values;
+  try {
+    values = cfg.GetArray("axes." + key);
+  } catch (const ConfigError&) {
+    Fail(c, "axes." + key, "must be a non-empty array of values");
+  }
+  if (values.empty()) Fail(c, "axes." + key, "must be a non-empty array of values");
   SweepAxis a;
   a.key = key;
-  for (const auto& v : *arr) {
+  for (const auto& v : values) {
     a.values.push_back(OverrideValue(c, key, v));
-    a.labels.push_back(v.is_string() ? *v.value_exact<std::string>() : Render(v));
-    const bool numeric = v.is_integer() || v.is_floating_point();
-    a.numbers.push_back(numeric ? *v.value<double>() : std::numeric_limits<double>::quiet_NaN());
+    a.labels.push_back(v.string ? *v.string : v.text);
+    a.numbers.push_back(v.number ? *v.number : std::numeric_limits<double>::quiet_NaN());
   }
   return a;
 }
@@ -192,21 +145,23 @@ Sweep LoadSweep(const std::filesystem::path& path, const std::vector<std::string
   s.mode =
       cfg.GetEnum<SweepMode>("sweep.mode", SweepMode::kGrid, {{"grid", SweepMode::kGrid}, {"zip", SweepMode::kZip}});
   c.path_keys = cfg.GetStringList("sweep.path_keys", {});
-  cfg.MarkUsed("set");
+  cfg.MarkUsed("set");   // [set] and [axes] are read below through the same reader
   cfg.MarkUsed("axes");
   cfg.CheckAllConsumed();
-
-  const toml::table root = toml::parse(s.text, s.source);  // parsed fine above
-  std::vector<std::pair<std::string, const toml::node*>> leaves;
-  if (const auto* set = root["set"].as_table()) Leaves(*set, "", leaves);
-  for (const auto& [key, node] : leaves) s.fixed.push_back(key + "=" + OverrideValue(c, key, *node));
+  // Leaves under "set." / "axes." without the section name (a bare `set = ...` is no table).
+  const auto under = [&](const std::string& k, const std::string& section) {
+    if (k.size() <= section.size() + 1) cfg.Fail(k, "must be a table of config keys");
+    return k.substr(section.size() + 1);
+  };
+  for (const auto& k : cfg.Keys("set")) {
+    const std::string key = under(k, "set");
+    s.fixed.push_back(key + "=" + OverrideValue(c, key, cfg.GetValue(k)));
+  }
   for (const auto& o : overrides) s.fixed.push_back(o);
-  leaves.clear();
-  if (const auto* axes = root["axes"].as_table()) Leaves(*axes, "", leaves);
-  for (const auto& [key, node] : leaves) s.axes.push_back(ReadAxis(c, key, *node));
+  for (const auto& k : cfg.Keys("axes")) s.axes.push_back(ReadAxis(c, cfg, under(k, "axes")));
   for (const auto& k : c.path_keys) {
     const bool used = std::any_of(s.axes.begin(), s.axes.end(), [&](const SweepAxis& a) { return a.key == k; }) ||
-                      (root["set"].as_table() && root.at_path("set." + k));
+                      cfg.Has("set." + k);
     if (!used) Fail(c, "sweep.path_keys", StrCat("'", k, "' is neither an axis nor in [set]"));
   }
   ExpandPoints(c, s);

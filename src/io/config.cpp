@@ -2,6 +2,10 @@
 // consumed-key tracking and path resolution.
 #include "pcmsim/io/config.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <toml++/toml.h>
@@ -67,6 +71,42 @@ bool PrefixMatches(std::string_view key, std::string_view prefix) {
   if (prefix.empty()) return true;
   return key == prefix || (key.size() > prefix.size() && key.substr(0, prefix.size()) == prefix &&
                            key[prefix.size()] == '.');
+}
+
+// TOML text of a value that toml++ parses back to the same value; floats in shortest form.
+std::string Render(const toml::node& n) {
+  if (auto i = n.value_exact<std::int64_t>()) return std::to_string(*i);
+  if (auto d = n.value_exact<double>()) {
+    if (std::isnan(*d)) return "nan";
+    if (std::isinf(*d)) return *d > 0 ? "inf" : "-inf";
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof(buf), *d);
+    std::string s(buf, r.ptr);
+    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+    return s;
+  }
+  if (const auto* arr = n.as_array()) {
+    std::string s = "[";
+    for (size_t i = 0; i < arr->size(); ++i) s += (i ? ", " : "") + Render((*arr)[i]);
+    return s + "]";
+  }
+  if (const auto* t = n.as_table()) {
+    std::string s = "{ ";
+    bool first = true;
+    for (const auto& [k, v] : *t) {
+      const std::string_view key = k.str();
+      const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+      });
+      s += StrCat(first ? "" : ", ", bare ? std::string(key) : Render(toml::value<std::string>(std::string(key))),
+                  " = ", Render(v));
+      first = false;
+    }
+    return s + " }";
+  }
+  std::ostringstream os;
+  n.visit([&os](const auto& v) { os << v; });  // strings (quoted and escaped), booleans, dates
+  return os.str();
 }
 
 }  // namespace
@@ -226,6 +266,36 @@ std::string ConfigReader::ValueText(std::string_view key) {
   n->visit([&](const auto& v) { os << v; });
   return os.str();
 }
+
+namespace {
+ConfigReader::Value MakeValue(const toml::node& n) {
+  ConfigReader::Value v;
+  v.text = Render(n);
+  if (auto str = n.value_exact<std::string>()) v.string = *str;
+  if (n.is_integer() || n.is_floating_point()) v.number = *n.value<double>();
+  return v;
+}
+}  // namespace
+
+ConfigReader::Value ConfigReader::GetValue(std::string_view key) {
+  const toml::node* n = Find(impl_->root, key);
+  if (n == nullptr) Fail(key, "is missing");
+  impl_->used.insert(std::string(key));
+  return MakeValue(*n);
+}
+
+std::vector<ConfigReader::Value> ConfigReader::GetArray(std::string_view key) {
+  const toml::node* n = Find(impl_->root, key);
+  if (n == nullptr) Fail(key, "is missing");
+  const toml::array* arr = n->as_array();
+  if (arr == nullptr) Fail(key, StrCat("expected an array, found ", TypeName(*n)));
+  impl_->used.insert(std::string(key));
+  std::vector<Value> out;
+  for (const auto& e : *arr) out.push_back(MakeValue(e));
+  return out;
+}
+
+std::string ConfigReader::QuoteString(std::string_view s) { return Render(toml::value<std::string>(std::string(s))); }
 
 void ConfigReader::MarkUsed(std::string_view prefix) {
   for (const auto& k : Keys(prefix)) impl_->used.insert(k);

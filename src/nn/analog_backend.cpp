@@ -11,7 +11,7 @@
 #include "pcmsim/crossbar/periphery.hpp"
 #include "pcmsim/energy/event_counts.hpp"
 #include "pcmsim/crossbar/tile_energy_events.hpp"
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/core/validate.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 
 namespace pcmsim::nn {
@@ -26,15 +26,15 @@ std::string_view ToString(AnalogTraining t) {
 }
 
 void AnalogOptions::Validate() const {
-  io::Require(hwa_weight_noise >= 0 && hwa_weight_noise <= 1, "analog.hwa_weight_noise", hwa_weight_noise,
+  Require(hwa_weight_noise >= 0 && hwa_weight_noise <= 1, "analog.hwa_weight_noise", hwa_weight_noise,
               "must be in [0, 1]");
-  io::Require(headroom >= 1, "analog.headroom", headroom, "must be >= 1");
-  io::Require(granularity >= 0, "analog.granularity", granularity, "must be >= 0 (0 = derived from the device)");
-  io::Require(refresh_every >= 0, "analog.refresh_every", refresh_every, "must be >= 0");
-  io::Require(refresh_threshold > 0 && refresh_threshold <= 1, "analog.refresh_threshold", refresh_threshold,
+  Require(headroom >= 1, "analog.headroom", headroom, "must be >= 1");
+  Require(granularity >= 0, "analog.granularity", granularity, "must be >= 0 (0 = derived from the device)");
+  Require(refresh_every >= 0, "analog.refresh_every", refresh_every, "must be >= 0");
+  Require(refresh_threshold > 0 && refresh_threshold <= 1, "analog.refresh_threshold", refresh_threshold,
               "must be in (0, 1]");
-  io::Require(step_time_s > 0, "analog.step_time_s", step_time_s, "must be > 0");
-  io::Require(bit_length >= 1 && bit_length <= 64, "analog.bit_length", bit_length, "must be in [1, 64]");
+  Require(step_time_s > 0, "analog.step_time_s", step_time_s, "must be > 0");
+  Require(bit_length >= 1 && bit_length <= 64, "analog.bit_length", bit_length, "must be in [1, 64]");
   device.Validate();
   tile.Validate();
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/core/validate.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
@@ -64,50 +65,24 @@ void Fp8Options::Validate() const {
       g.Validate();
     }
   }
-  io::Require(chunk >= 0, "chunk", chunk, "must be >= 0 (0 = one chunk over the whole sum)");
+  Require(chunk >= 0, "chunk", chunk, "must be >= 0 (0 = one chunk over the whole sum)");
   const FloatFormat master = FormatField("master_format", master_format);
-  io::Require(master.FitsFloat32(), "master_format", master_format, "must be representable in float32");
-  io::Require(std::isfinite(loss_scale) && loss_scale > 0.0f, "loss_scale", loss_scale, "must be finite and > 0");
-  io::Require(loss_scale_window >= 1 && loss_scale_window <= 1000000, "loss_scale_window", loss_scale_window,
+  Require(master.FitsFloat32(), "master_format", master_format, "must be representable in float32");
+  Require(std::isfinite(loss_scale) && loss_scale > 0.0f, "loss_scale", loss_scale, "must be finite and > 0");
+  Require(loss_scale_window >= 1 && loss_scale_window <= 1000000, "loss_scale_window", loss_scale_window,
               "must be in [1, 1000000]");
   if (dynamic_loss_scale) {
     // Overflow is detected as inf/NaN in the scaled GEMM's result: saturating formats would
     // clip silently instead.
     for (bool edge : {false, true}) {
       const FloatFormat error = ResolveFormats(*this, edge).error;
-      io::Require(!error.saturate, "error_format", error.name,
+      Require(!error.saturate, "error_format", error.name,
                   "must not saturate with dynamic_loss_scale (overflow would go unseen)");
     }
     const FloatFormat accum = FormatField("accum_format", accum_format);
-    io::Require(!accum.saturate, "accum_format", accum_format,
+    Require(!accum.saturate, "accum_format", accum_format,
                 "must not saturate with dynamic_loss_scale (overflow would go unseen)");
   }
-}
-
-Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix) {
-  const auto key = [&](const char* name) { return StrCat(prefix, ".", name); };
-  const std::vector<std::pair<std::string_view, Rounding>> roundings = {{"nearest", Rounding::kNearest},
-                                                                        {"stochastic", Rounding::kStochastic}};
-  Fp8Options o;
-  o.data_format = cfg.GetString(key("data_format"), o.data_format);
-  o.error_format = cfg.GetString(key("error_format"), o.error_format);
-  o.edge_data_format = cfg.GetString(key("edge_data_format"), o.edge_data_format);
-  o.accum_format = cfg.GetString(key("accum_format"), o.accum_format);
-  o.chunk = static_cast<Index>(cfg.GetInt(key("chunk"), o.chunk));
-  o.accum_rounding = cfg.GetEnum(key("accum_rounding"), o.accum_rounding, roundings);
-  o.master_format = cfg.GetString(key("master_format"), o.master_format);
-  o.update_rounding = cfg.GetEnum(key("update_rounding"), o.update_rounding, roundings);
-  o.loss_scale = static_cast<float>(cfg.GetDouble(key("loss_scale"), o.loss_scale));
-  o.dynamic_loss_scale = cfg.GetBool(key("dynamic_loss_scale"), o.dynamic_loss_scale);
-  const std::int64_t window = cfg.GetInt(key("loss_scale_window"), o.loss_scale_window);
-  if (window < 1 || window > 1000000) cfg.Fail(key("loss_scale_window"), StrCat(window, ": must be in [1, 1000000]"));
-  o.loss_scale_window = static_cast<int>(window);
-  try {
-    o.Validate();
-  } catch (const ConfigError& e) {
-    cfg.Fail(prefix, e.what());
-  }
-  return o;
 }
 
 Fp8Backend::Fp8Backend(Index inputs, Index outputs, const Fp8Options& options, std::uint64_t seed, bool edge_layer)

@@ -7,23 +7,23 @@
 #include <numeric>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/core/validate.hpp"
 #include "pcmsim/core/random.hpp"
-#include "pcmsim/io/config.hpp"
 
 namespace pcmsim::nn {
 
 void TrainOptions::Validate() const {
-  io::Require(epochs >= 0, "train.epochs", epochs, "must be >= 0");
-  io::Require(batch_size >= 1, "train.batch_size", batch_size, "must be >= 1");
-  io::Require(lr > 0 && std::isfinite(lr), "train.lr", lr, "must be a positive number");
-  io::Require(momentum >= 0 && momentum < 1, "train.momentum", momentum, "must be in [0, 1)");
-  io::Require(weight_decay >= 0, "train.weight_decay", weight_decay, "must be >= 0");
-  io::Require(lr_final_fraction >= 0 && lr_final_fraction <= 1, "train.lr_final_fraction", lr_final_fraction,
+  Require(epochs >= 0, "train.epochs", epochs, "must be >= 0");
+  Require(batch_size >= 1, "train.batch_size", batch_size, "must be >= 1");
+  Require(lr > 0 && std::isfinite(lr), "train.lr", lr, "must be a positive number");
+  Require(momentum >= 0 && momentum < 1, "train.momentum", momentum, "must be in [0, 1)");
+  Require(weight_decay >= 0, "train.weight_decay", weight_decay, "must be >= 0");
+  Require(lr_final_fraction >= 0 && lr_final_fraction <= 1, "train.lr_final_fraction", lr_final_fraction,
               "must be in [0, 1]");
-  io::Require(step_every >= 1, "train.step_every", step_every, "must be >= 1");
-  io::Require(step_gamma > 0 && step_gamma <= 1, "train.step_gamma", step_gamma, "must be in (0, 1]");
-  io::Require(warmup_epochs >= 0, "train.warmup_epochs", warmup_epochs, "must be >= 0");
-  io::Require(eval_every >= 0, "train.eval_every", eval_every, "must be >= 0");
+  Require(step_every >= 1, "train.step_every", step_every, "must be >= 1");
+  Require(step_gamma > 0 && step_gamma <= 1, "train.step_gamma", step_gamma, "must be in (0, 1]");
+  Require(warmup_epochs >= 0, "train.warmup_epochs", warmup_epochs, "must be >= 0");
+  Require(eval_every >= 0, "train.eval_every", eval_every, "must be >= 0");
 }
 
 double LearningRate(const TrainOptions& o, int epoch) {
@@ -54,7 +54,7 @@ std::vector<Index> Permutation(Index n, std::uint64_t seed, int epoch) {
   return p;
 }
 
-void Gather(const io::Dataset& d, const std::vector<Index>& order, Index begin, Index end, Matrix& x,
+void Gather(const Dataset& d, const std::vector<Index>& order, Index begin, Index end, Matrix& x,
             std::vector<std::uint8_t>& y) {
   x.resize(d.Features(), end - begin);
   y.resize(static_cast<size_t>(end - begin));
@@ -67,7 +67,7 @@ void Gather(const io::Dataset& d, const std::vector<Index>& order, Index begin, 
 
 }  // namespace
 
-std::vector<EpochMetrics> Train(Mlp& mlp, const io::Dataset& train, const io::Dataset* test,
+std::vector<EpochMetrics> Train(Mlp& mlp, const Dataset& train, const Dataset* test,
                                 const TrainOptions& o, const TrainCallbacks& cb, int start_epoch) {
   o.Validate();
   if (train.Features() != mlp.Inputs()) {
@@ -124,7 +124,7 @@ std::vector<EpochMetrics> Train(Mlp& mlp, const io::Dataset& train, const io::Da
   return history;
 }
 
-double Evaluate(Mlp& mlp, const io::Dataset& data, Index batch) {
+double Evaluate(Mlp& mlp, const Dataset& data, Index batch) {
   if (data.Features() != mlp.Inputs()) {
     throw DimensionError(StrCat("dataset ", data.name, " has ", data.Features(), " features, the network takes ",
                                 mlp.Inputs()));

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "pcmsim/core/error.hpp"
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/core/validate.hpp"
 
 namespace pcmsim::numerics {
 
@@ -56,14 +56,14 @@ bool FloatFormat::FitsFloat32() const {
 
 void FloatFormat::Validate() const {
   const std::string p = "format '" + name + "' ";
-  io::Require(exponent_bits >= 2 && exponent_bits <= 11, p + "exponent_bits", exponent_bits, "must be in [2, 11]");
-  io::Require(mantissa_bits >= 0 && mantissa_bits <= 52, p + "mantissa_bits", mantissa_bits, "must be in [0, 52]");
-  io::Require(specials != Specials::kOcpE4M3 || mantissa_bits >= 1, p + "mantissa_bits", mantissa_bits,
+  Require(exponent_bits >= 2 && exponent_bits <= 11, p + "exponent_bits", exponent_bits, "must be in [2, 11]");
+  Require(mantissa_bits >= 0 && mantissa_bits <= 52, p + "mantissa_bits", mantissa_bits, "must be in [0, 52]");
+  Require(specials != Specials::kOcpE4M3 || mantissa_bits >= 1, p + "mantissa_bits", mantissa_bits,
               "must be >= 1 with ocp_e4m3 specials (S.1..1.1..1 is NaN)");
-  io::Require(specials != Specials::kIeee || mantissa_bits >= 1, p + "mantissa_bits", mantissa_bits,
+  Require(specials != Specials::kIeee || mantissa_bits >= 1, p + "mantissa_bits", mantissa_bits,
               "must be >= 1 with ieee specials (NaN needs a nonzero fraction)");
-  io::Require(std::abs(bias) <= 1000, p + "bias", bias, "must be in [-1000, 1000]");
-  io::Require(MinExponent() - mantissa_bits >= -1074 && MaxExponent() <= 1023, p + "bias", bias,
+  Require(std::abs(bias) <= 1000, p + "bias", bias, "must be in [-1000, 1000]");
+  Require(MinExponent() - mantissa_bits >= -1074 && MaxExponent() <= 1023, p + "bias", bias,
               "puts the format range outside double precision");
 }
 

@@ -6,13 +6,13 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/core/validate.hpp"
 
 namespace pcmsim::numerics {
 
 void IntQuantizer::Validate() const {
-  io::Require(bits >= 2 && bits <= 16, "bits", bits, "must be in [2, 16]");
-  io::Require(std::isfinite(scale) && scale > 0.0f, "scale", scale, "must be finite and > 0");
+  Require(bits >= 2 && bits <= 16, "bits", bits, "must be in [2, 16]");
+  Require(std::isfinite(scale) && scale > 0.0f, "scale", scale, "must be finite and > 0");
 }
 
 std::int32_t IntQuantizer::Encode(float x) const {
@@ -54,7 +54,7 @@ IntMatrix QuantizeWeights(const Matrix& w, int bits, Granularity granularity) {
 }
 
 float CalibrateActivationScale(const std::vector<Matrix>& batches, int bits, double quantile) {
-  io::Require(quantile > 0.0 && quantile <= 1.0, "quantile", quantile, "must be in (0, 1]");
+  Require(quantile > 0.0 && quantile <= 1.0, "quantile", quantile, "must be in (0, 1]");
   std::vector<float> mags;
   for (const Matrix& b : batches) {
     for (Index i = 0; i < b.size(); ++i) mags.push_back(std::fabs(b.data()[i]));

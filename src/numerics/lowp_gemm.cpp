@@ -32,7 +32,7 @@
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/core/validate.hpp"
 #include "pcmsim/numerics/round_array.hpp"
 #include "round_kernels.hpp"
 
@@ -313,19 +313,19 @@ bool LowpGemmOptions::Fp32Accumulation() const { return IsFp32(accum_format); }
 
 void LowpGemmOptions::Validate() const {
   for (const FloatFormat* f : {&a_format, &b_format, &product_format, &accum_format}) f->Validate();
-  io::Require(chunk >= 0, "chunk", chunk, "must be >= 0 (0 = one chunk over the whole sum)");
+  Require(chunk >= 0, "chunk", chunk, "must be >= 0 (0 = one chunk over the whole sum)");
   if (Fp32Accumulation()) {
-    io::Require(IsFp32(product_format) || ProductsExact(a_format, b_format, product_format), "product_format",
+    Require(IsFp32(product_format) || ProductsExact(a_format, b_format, product_format), "product_format",
                 product_format.name, "must be fp32 (or exact for the operands) with fp32 accumulation");
     return;
   }
-  io::Require(HasFastPath(accum_format) && accum_format.Precision() <= 11, "accum_format", accum_format.name,
+  Require(HasFastPath(accum_format) && accum_format.Precision() <= 11, "accum_format", accum_format.name,
               "must be fp32 or a float32-emulable format with <= 10 mantissa bits");
-  io::Require(product_format.Precision() <= accum_format.Precision() || IsFp32(product_format) ||
+  Require(product_format.Precision() <= accum_format.Precision() || IsFp32(product_format) ||
                   ProductsExact(a_format, b_format, accum_format),
               "product_format", product_format.name, "must not be more precise than accum_format");
   if (RoundProducts(*this)) {
-    io::Require(internal::MakeRoundConstants(product_format).path == internal::MakeRoundConstants(accum_format).path,
+    Require(internal::MakeRoundConstants(product_format).path == internal::MakeRoundConstants(accum_format).path,
                 "product_format", product_format.name, "needs the same float32 fast-path kind as accum_format");
   }
 }

@@ -6,6 +6,7 @@
 #include "pcmsim/core/build_info.hpp"
 #include "pcmsim/crossbar/tile.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 #include "tile_test_util.hpp"
 
 namespace pcmsim::crossbar {
@@ -15,7 +16,7 @@ using testing::RandomMatrix;
 
 // The training preset of devices/ (nu = 0.04 for every state, t0 = 38.6 s).
 device::PcmParams TrainingPreset() {
-  return device::LoadPcmParamsFile(std::string(build_info::kSourceDir) + "/devices/pcm_training.toml");
+  return experiment::LoadPcmParamsFile(std::string(build_info::kSourceDir) + "/devices/pcm_training.toml");
 }
 
 IntMatrix RandomCounts(Index rows, Index cols, std::uint64_t seed) {

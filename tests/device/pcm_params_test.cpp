@@ -1,6 +1,7 @@
 // Device presets load and match the built-in fits; config mistakes raise ConfigError naming
 // the offending key (unknown key, g_min >= g_max, negative time, zero levels, ...).
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,9 @@
 #include "test_util.hpp"
 
 namespace pcmsim::device {
+
+using experiment::LoadPcmParams;
+using experiment::LoadPcmParamsFile;
 namespace {
 
 using pcmsim::testing::SourceDir;

@@ -8,9 +8,13 @@
 
 #include "pcmsim/device/characterize.hpp"
 #include "pcmsim/device/pcm_array.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 #include "test_util.hpp"
 
 namespace pcmsim::device {
+
+using experiment::LoadPcmParams;
+using experiment::LoadPcmParamsFile;
 namespace {
 
 constexpr double kUs = 1e-6;

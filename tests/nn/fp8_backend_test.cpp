@@ -1,6 +1,7 @@
 // Fp8Backend: ideal-limit equivalence with FP32 (formats fp32, CL = inf), gradients vs the
 // FP32 gradient, unbiased stochastic update below one ulp, options parsing and counts.
 #include "pcmsim/nn/fp8_backend.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 
 #include <gtest/gtest.h>
 
@@ -183,7 +184,7 @@ TEST(Fp8Backend, ParseOptionsAndErrors) {
       "[fp8]\ndata_format = \"e4m3\"\nerror_format = \"e5m2\"\nchunk = 32\nupdate_rounding = \"nearest\"\n"
       "accum_format = \"fp16\"\nloss_scale = 1000\n",
       "test.toml");
-  const Fp8Options o = ParseFp8Options(cfg, "fp8");
+  const Fp8Options o = experiment::ParseFp8Options(cfg, "fp8");
   EXPECT_EQ(o.data_format, "e4m3");
   EXPECT_EQ(o.error_format, "e5m2");
   EXPECT_EQ(o.chunk, 32);
@@ -192,7 +193,7 @@ TEST(Fp8Backend, ParseOptionsAndErrors) {
   EXPECT_NO_THROW(cfg.CheckAllConsumed());
   auto bad = io::ConfigReader::FromString("[fp8]\ndata_format = \"fp7\"\n", "bad.toml");
   try {
-    ParseFp8Options(bad, "fp8");
+    experiment::ParseFp8Options(bad, "fp8");
     FAIL() << "no throw";
   } catch (const ConfigError& e) {
     const std::string msg = e.what();
@@ -212,7 +213,7 @@ TEST(Fp8Backend, ParseOptionsAndErrors) {
   sat.error_format = "fp8_152:sat";
   PCMSIM_EXPECT_THROW_MSG(sat.Validate(), ConfigError, "error_format", "saturate");
   auto window = io::ConfigReader::FromString("[fp8]\nloss_scale_window = 4294967297\n", "w.toml");
-  PCMSIM_EXPECT_THROW_MSG(ParseFp8Options(window, "fp8"), ConfigError, "w.toml", "loss_scale_window");
+  PCMSIM_EXPECT_THROW_MSG(experiment::ParseFp8Options(window, "fp8"), ConfigError, "w.toml", "loss_scale_window");
 }
 
 TEST(Fp8Backend, SaveLoadStateResumesStochasticStreams) {

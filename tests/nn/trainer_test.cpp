@@ -1,4 +1,5 @@
 // Training: schedules, thread-count invariance of the bits, and an accuracy floor.
+#include "pcmsim/io/idx.hpp"
 #include "pcmsim/nn/trainer.hpp"
 
 #include <cstring>

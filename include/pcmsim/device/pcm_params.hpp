@@ -11,10 +11,6 @@
 
 #include "pcmsim/device/cell_array.hpp"
 
-namespace pcmsim::io {
-class ConfigReader;
-}
-
 namespace pcmsim::device {
 
 // A statistic of the programmed state as a function of g_r = G / g_max, clamped to
@@ -134,12 +130,7 @@ struct PcmParams : DeviceModel {
 PcmParams ConventionalParams();  // Joshi et al. 2020 fit, g_max 25 uS
 PcmParams IdealParams();         // no noise, no drift, deterministic pulses
 
-// Reads device keys below `prefix` ("" = document root, "device" = a [device] table of an
-// experiment) into params, starting from ConventionalParams(), then Validate()s. All keys
-// are optional; errors name the source and the key. The caller runs CheckAllConsumed().
-PcmParams LoadPcmParams(io::ConfigReader& reader, std::string_view prefix = "");
-// A whole devices/*.toml file: LoadPcmParams + CheckAllConsumed (unknown keys are errors).
-PcmParams LoadPcmParamsFile(const std::filesystem::path& path);
+// TOML loaders: experiment/options_load.hpp (LoadPcmParams, LoadPcmParamsFile).
 
 std::string_view ToString(ReadNoiseModel m);
 std::string_view ToString(CellModel m);

@@ -9,6 +9,7 @@
 #include "pcmsim/core/types.hpp"
 #include "pcmsim/experiment/experiment.hpp"
 #include "pcmsim/io/h5.hpp"
+#include "pcmsim/io/idx.hpp"
 #include "pcmsim/nn/mlp.hpp"
 
 namespace pcmsim::experiment {

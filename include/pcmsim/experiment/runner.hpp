@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pcmsim/experiment/experiment.hpp"
+#include "pcmsim/io/idx.hpp"
 
 namespace pcmsim::experiment {
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/core/validate.hpp"
 
 namespace pcmsim::io {
 
@@ -63,6 +65,20 @@ class ConfigReader {
   // as an override elsewhere. Marks the key used. ConfigError if absent.
   std::string ValueText(std::string_view key);
 
+  // One value as a sweep hands it on: `text` is TOML that parses back to the same value
+  // (floats in shortest form), `string` is set for strings, `number` for integers and
+  // floats. GetValue marks the key used (ConfigError if absent); GetArray gives the
+  // elements of an array value (ConfigError if absent or not an array).
+  struct Value {
+    std::string text;
+    std::optional<std::string> string;
+    std::optional<double> number;
+  };
+  Value GetValue(std::string_view key);
+  std::vector<Value> GetArray(std::string_view key);
+  // TOML text of the string `s` (quoted and escaped).
+  static std::string QuoteString(std::string_view s);
+
   // Marks every key below `prefix` as used (e.g. a section owned by another reader).
   void MarkUsed(std::string_view prefix);
   // Keys present (leaves, dotted) below `prefix` ("" = all).
@@ -83,11 +99,7 @@ class ConfigReader {
   std::unique_ptr<Impl> impl_;
 };
 
-// For Validate() functions: throws ConfigError("KEY = VALUE: REASON") when !ok. Loaders
-// catch ConfigError and prefix the file name.
-template <typename T>
-void Require(bool ok, std::string_view key, const T& value, std::string_view reason) {
-  if (!ok) throw ConfigError(StrCat(key, " = ", value, ": ", reason));
-}
+// Validate() helpers live in core (core/validate.hpp); io code may keep calling io::Require.
+using pcmsim::Require;
 
 }  // namespace pcmsim::io

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pcmsim/core/dataset.hpp"
 #include "pcmsim/core/types.hpp"
 
 namespace pcmsim::io {
@@ -23,14 +24,7 @@ struct IdxArray {
 IdxArray ReadIdx(const std::filesystem::path& path);
 
 // Images scaled to [0, 1] as features x samples (one image per column), with labels.
-struct Dataset {
-  Matrix x;                          // features x samples
-  std::vector<std::uint8_t> labels;  // one per column of x
-  int classes = 0;                   // max label + 1
-  std::string name;                  // for messages and results
-  Index Samples() const { return x.cols(); }
-  Index Features() const { return x.rows(); }
-};
+using Dataset = pcmsim::Dataset;  // core/dataset.hpp (the trainer's type, filled here)
 
 // Loads an images IDX (N x rows x cols, or N x features) and a labels IDX (N). IoError if
 // counts differ; `limit` > 0 keeps only the first `limit` samples.

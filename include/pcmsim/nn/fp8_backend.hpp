@@ -7,7 +7,6 @@
 #include <string>
 #include <string_view>
 
-#include "pcmsim/io/config.hpp"
 #include "pcmsim/energy/event_counts.hpp"
 #include "pcmsim/nn/backend.hpp"
 #include "pcmsim/numerics/float_format.hpp"
@@ -54,11 +53,7 @@ struct Fp8Options {
   void Validate() const;
 };
 
-// Reads `<prefix>.data_format`, `.error_format`, `.edge_data_format`, `.accum_format`,
-// `.chunk`, `.accum_rounding`, `.master_format`, `.update_rounding`, `.loss_scale`,
-// `.dynamic_loss_scale`, `.loss_scale_window` (all
-// optional, defaults above), then validates. Errors name the file and key.
-Fp8Options ParseFp8Options(io::ConfigReader& cfg, std::string_view prefix);
+// TOML loader: experiment/options_load.hpp (ParseFp8Options).
 
 // Event counts since construction, for the energy model (plain numbers, no energy types).
 struct Fp8Counts {

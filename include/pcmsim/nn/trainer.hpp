@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "pcmsim/io/idx.hpp"
+#include "pcmsim/core/dataset.hpp"
 #include "pcmsim/nn/mlp.hpp"
 
 namespace pcmsim::nn {
@@ -52,11 +52,11 @@ struct TrainCallbacks {
 
 // Trains from epoch `start_epoch` (0 unless resuming) to options.epochs. Returns metrics of
 // the epochs run. Identical seeds give identical bits for any thread count.
-std::vector<EpochMetrics> Train(Mlp& mlp, const io::Dataset& train, const io::Dataset* test,
+std::vector<EpochMetrics> Train(Mlp& mlp, const Dataset& train, const Dataset* test,
                                 const TrainOptions& options, const TrainCallbacks& callbacks,
                                 int start_epoch = 0);
 
 // Fraction of `data` classified correctly, in batches of `batch` samples.
-double Evaluate(Mlp& mlp, const io::Dataset& data, Index batch = 1000);
+double Evaluate(Mlp& mlp, const Dataset& data, Index batch = 1000);
 
 }  // namespace pcmsim::nn

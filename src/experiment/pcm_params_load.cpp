@@ -2,10 +2,15 @@
 // parse into a temporary, validate, then return (errors name the file and the key).
 #include <string>
 
-#include "pcmsim/device/pcm_params.hpp"
-#include "pcmsim/io/config.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 
-namespace pcmsim::device {
+namespace pcmsim::experiment {
+
+using device::PcmParams;
+using device::StateFit;
+using device::ReadNoiseModel;
+using device::CellModel;
+using device::ConventionalParams;
 
 namespace {
 
@@ -108,4 +113,4 @@ PcmParams LoadPcmParamsFile(const std::filesystem::path& path) {
   return p;
 }
 
-}  // namespace pcmsim::device
+}  // namespace pcmsim::experiment

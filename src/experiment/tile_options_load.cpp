@@ -1,9 +1,11 @@
 // TileOptions from TOML: one key per field, same names as the struct fields.
-#include "pcmsim/crossbar/tile_options_load.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 
 #include <string>
 
-namespace pcmsim::crossbar {
+namespace pcmsim::experiment {
+
+using namespace crossbar;  // the option types and enums read here
 namespace {
 
 PeripheryOptions LoadPeriphery(io::ConfigReader& cfg, const std::string& p, PeripheryOptions o) {
@@ -59,4 +61,4 @@ TileOptions LoadTileOptions(io::ConfigReader& cfg, std::string_view prefix) {
   return o;
 }
 
-}  // namespace pcmsim::crossbar
+}  // namespace pcmsim::experiment

@@ -1,5 +1,5 @@
 // Maps an imported ONNX chain onto the network: dense layers with one hidden activation
-// (what nn::Mlp expresses); a leading Flatten of an image input is the identity on the
+// (the dense shorthand of the network); a leading Flatten of an image input is the identity on the
 // features x batch data.
 #include "pcmsim/experiment/onnx_model.hpp"
 
@@ -72,16 +72,16 @@ void ArchitectureFromOnnx(const io::ImportedModel& m, ModelOptions& model) {
   model.activation = hidden;
 }
 
-void LoadOnnxWeights(const io::ImportedModel& m, nn::Mlp& mlp) {
+void LoadOnnxWeights(const io::ImportedModel& m, nn::Network& net) {
   nn::Activation hidden = nn::Activation::kRelu;
   const auto dense = DenseChain(m, hidden);
-  PCMSIM_CHECK(static_cast<Index>(dense.size()) == mlp.NumLayers(), "network not built from ", m.source);
-  for (Index i = 0; i < mlp.NumLayers(); ++i) {
-    nn::Layer& layer = mlp.layer(i);
-    const io::ImportedLayer& l = *dense[static_cast<size_t>(i)];
-    PCMSIM_CHECK(layer.backend->Outputs() == l.weights.rows() && layer.backend->Inputs() == l.weights.cols());
-    layer.backend->SetWeights(l.weights);
-    layer.bias = l.bias;
+  PCMSIM_CHECK(dense.size() == net.Weighted().size(), "network not built from ", m.source);
+  for (size_t i = 0; i < dense.size(); ++i) {
+    nn::WeightedLayer& layer = *net.Weighted()[i];
+    const io::ImportedLayer& l = *dense[i];
+    PCMSIM_CHECK(layer.backend().Outputs() == l.weights.rows() && layer.backend().Inputs() == l.weights.cols());
+    layer.backend().SetWeights(l.weights);
+    layer.bias() = l.bias;
   }
 }
 

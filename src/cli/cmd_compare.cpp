@@ -57,7 +57,8 @@ RunRow ReadRow(const std::string& file, const energy::EnergyTable* reprice) {
   r.tops_inference = num("tops_per_w_inference");
   r.tops_train = num("tops_per_w_train");
   if (in.Exists("/energy/assumptions")) r.assumptions = in.ReadStrings("/energy/assumptions");
-  r.level = in.HasAttr("/energy", "level") ? in.AttrString("/energy", "level") : std::string("device (not recorded)");
+  r.level = in.Exists("/energy") && in.HasAttr("/energy", "level") ? in.AttrString("/energy", "level")
+                                                                   : std::string("device (not recorded)");
   if (reprice != nullptr) {
     const energy::EnergyReport e = energy::MakeReport(energy::ReadEventCounts(in), *reprice);
     r.inference_J = e.energy_per_inference_J;

@@ -45,7 +45,7 @@ std::string IntsText(const std::vector<std::int64_t>& v) {
   return os.str();
 }
 
-Index Product(const SampleShape& s) {
+Index Product(const ImportedShape& s) {
   Index p = 1;
   for (const Index d : s) p *= d;
   return p;
@@ -205,7 +205,7 @@ class Lowering {
   void NeedImage(const onnx::Node& n) const {
     if (shape_.size() != 3) Fail(n, StrCat("input is ", ShapeText(shape_), ", not [channels, height, width]"));
   }
-  ImportedLayer& Emit(const onnx::Node& n, ImportedKind kind, SampleShape out_shape) {
+  ImportedLayer& Emit(const onnx::Node& n, ImportedKind kind, ImportedShape out_shape) {
     ImportedLayer l;
     l.kind = kind;
     l.node = Label(n);
@@ -259,7 +259,7 @@ class Lowering {
     }
     return w;
   }
-  SampleShape WindowOut(Index channels, const Window& w) const {
+  ImportedShape WindowOut(Index channels, const Window& w) const {
     return {channels, (shape_[1] + 2 * w.ph - w.kh) / w.sh + 1, (shape_[2] + 2 * w.pw - w.kw) / w.sw + 1};
   }
 
@@ -624,7 +624,7 @@ class Lowering {
   std::vector<std::unique_ptr<onnx::Tensor>> owned_;  // Constant node outputs
   std::vector<std::string> extra_outputs_;
   std::string current_;       // the running activation tensor
-  SampleShape shape_;         // its per-sample shape
+  ImportedShape shape_;         // its per-sample shape
   std::optional<std::int64_t> batch_;  // fixed batch size of the input, if not dynamic
   bool bias_open_ = false;    // the last layer is weighted and may take an Add bias
   std::string softmax_;       // the Softmax node seen, if any
@@ -647,7 +647,7 @@ const char* ImportedKindName(ImportedKind kind) {
   return "unknown";
 }
 
-std::string ShapeText(const SampleShape& s) {
+std::string ShapeText(const ImportedShape& s) {
   std::ostringstream os;
   os << '[';
   for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];

@@ -79,6 +79,11 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Network& ml
   out.WriteAttr("/", "experiment", e.name);
   out.WriteString("/config", e.config_text);
   out.WriteAttr("/config", "source", e.source);
+  if (e.model.imported) {  // where architecture and initial weights came from
+    out.WriteAttr("/config", "onnx_file", e.model.onnx.string());
+    out.WriteAttr("/config", "onnx_producer", e.model.imported->producer);
+    out.WriteAttr("/config", "onnx_opset", e.model.imported->opset);
+  }
   WriteMetrics(out, s.history);
   WriteModel(out, mlp, false);
   out.CreateGroup("/summary");

@@ -192,6 +192,16 @@ TEST(OnnxTest, ReshapeThroughConstantNodeAndMatMulBias) {
   ExpectMatchesNumpy("cnn_reshape");
 }
 
+TEST(OnnxTest, ViewFlattenThroughShapeGatherUnsqueezeConcat) {
+  for (const char* name : {"cnn_view_opset11", "cnn_view_opset13"}) {
+    SCOPED_TRACE(name);
+    const ImportedModel m = ReadOnnx(Model(name));
+    EXPECT_EQ(Kinds(m), (std::vector<K>{K::kConv2d, K::kRelu, K::kFlatten, K::kDense}));
+    EXPECT_EQ(m.layers[2].out_shape, (ImportedShape{8}));
+    ExpectMatchesNumpy(name);
+  }
+}
+
 // Every model outside the subset: one line naming the file, the node, its op type and why.
 struct BadCase {
   const char* model;
@@ -217,6 +227,7 @@ TEST(OnnxTest, EveryUnsupportedCaseNamesFileNodeOpAndReason) {
       {"bad_no_flatten", {"node '/fc/Gemm' (Gemm)", "input is [2, 6, 6], not a vector; add a Flatten"}},
       {"bad_softmax_middle", {"node '/fc2/Gemm' (Gemm)", "follows the Softmax/LogSoftmax node '/Softmax'"}},
       {"bad_double_weights", {"node '/fc/Gemm' (Gemm)", "weight 'w' has data type DOUBLE, expected FLOAT"}},
+      {"bad_gather", {"node '/Gather' (Gather)", "operator not supported", "only on shape values"}},
       {"bad_external_data", {"node '/fc/Gemm' (Gemm)", "weight 'w' is stored as external data"}},
   };
   for (const BadCase& c : cases) {

@@ -110,8 +110,9 @@ struct Variant {
 };
 const Variant kVariants[] = {
     {"full model", [](device::PcmParams&) {}},
-    {"no programming error", [](device::PcmParams& p) { p.pv_write_noise_rel = 0; p.pv_write_noise = 0; p.prog_noise_scale = 0; }},
-    {"no read noise", [](device::PcmParams& p) { p.read_noise_scale = 0; }},
+    // Write noise off: P&V still settles on noisy verify reads (that error is in "no read noise").
+    {"no write noise", [](device::PcmParams& p) { p.pv_write_noise_rel = 0; p.pv_write_noise = 0; p.prog_noise_scale = 0; }},
+    {"no read noise (verify+MVM)", [](device::PcmParams& p) { p.read_noise_scale = 0; }},
     {"no drift", [](device::PcmParams& p) { p.drift_scale = 0; }},
     {"no temperature", [](device::PcmParams& p) {
        p.activation_energy_eV = p.ea_log_slope_eV = p.ea_std_eV = 0; p.projection_tcr_per_K = 0; }},
@@ -124,7 +125,7 @@ void Ablate(io::H5Writer& out, const std::string& g, const LoadedDevice& d, cons
   oa.temperatures_K = {300.0, 330.0};
   std::printf("\n%s ablation: bits_rms vs the target weight, global compensation; pulse width | amplitude\n",
               d.params.name.c_str());
-  std::printf("  %-22s %13s %13s %13s %13s %13s %13s\n", "variant", "1h 300K", "1d 300K", "1y 300K", "1h 330K",
+  std::printf("  %-26s %13s %13s %13s %13s %13s %13s\n", "variant", "1h 300K", "1d 300K", "1y 300K", "1h 330K",
               "1d 330K", "1y 330K");
   out.CreateGroup(g + "/ablation");
   std::vector<std::string> names;
@@ -135,7 +136,7 @@ void Ablate(io::H5Writer& out, const std::string& g, const LoadedDevice& d, cons
     const MultiplyStudyResult r = device::RunMultiplyStudy(p, oa);
     const MatrixD& a = r.Rms(MultiplyReference::kTarget, InputEncoding::kPulseWidth, MultiplyCompensation::kGlobal);
     const MatrixD& b = r.Rms(MultiplyReference::kTarget, InputEncoding::kAmplitude, MultiplyCompensation::kGlobal);
-    std::printf("  %-22s", kVariants[v].name);
+    std::printf("  %-26s", kVariants[v].name);
     for (Index k = 0; k < 2; ++k)
       for (Index j = 0; j < 3; ++j) {
         pw(Index(v), k * 3 + j) = a(k, j);
@@ -170,15 +171,19 @@ void EnergyComparison(io::H5Writer& out, const std::vector<double>& bits_reached
   const Set sets[] = {{"2 devices + DAC + ADC at b bits", 2, true},
                       {"1 device + DAC + ADC at b bits", 1, true},
                       {"1 device, cell read only (no converters)", 1, false}};
-  std::printf("  %-28s %6s", "device", "bits");
+  std::printf("  %-28s %6s", "device (bits rounded down)", "bits");
   for (const Set& s : sets) std::printf("  %40s", s.name);
   std::printf("\n");
   out.CreateGroup("/multiply/energy");
-  MatrixD ratios(Index(bits_reached.size()), Index(std::size(sets)));
-  for (size_t d = 0; d < bits_reached.size(); ++d) {
-    const int b = std::max(1, int(std::floor(bits_reached[d])));
+  std::vector<double> bits = bits_reached;
+  std::vector<std::string> rows = names;
+  bits.push_back(8.0);
+  rows.push_back("8 bits (the paper's claim)");
+  MatrixD ratios(Index(bits.size()), Index(std::size(sets)));
+  for (size_t d = 0; d < bits.size(); ++d) {
+    const int b = std::max(1, int(std::floor(bits[d])));
     const double digital = i8.multiply_J * (b / 8.0) * (b / 8.0);
-    std::printf("  %-28s %6d", names[d].c_str(), b);
+    std::printf("  %-28s %6d", rows[d].c_str(), b);
     for (size_t s = 0; s < std::size(sets); ++s) {
       energy::EnergyTable t = base;
       t.analytic.devices_per_weight = sets[s].devices;
@@ -195,8 +200,8 @@ void EnergyComparison(io::H5Writer& out, const std::vector<double>& bits_reached
   std::vector<std::string> set_names;
   for (const Set& s : sets) set_names.push_back(s.name);
   out.WriteStrings("/multiply/energy/assumption_sets", set_names);
-  out.WriteStrings("/multiply/energy/devices", names);
-  out.WriteVector("/multiply/energy/bits", bits_reached);
+  out.WriteStrings("/multiply/energy/devices", rows);
+  out.WriteVector("/multiply/energy/bits", bits);
   out.WriteMatrix("/multiply/energy/ratio_digital_over_analog", ratios);
 }
 

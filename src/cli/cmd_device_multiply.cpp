@@ -224,6 +224,13 @@ void RunMultiplyStudyCommand(const MultiplyArgs& a) {
   std::vector<double> headline;
   std::vector<std::string> names;
   std::vector<std::string> groups;
+  // /summary (for `pcmsim report`): per device the headline row over time.
+  out.CreateGroup("/summary");
+  out.WriteAttr("/summary", "headline",
+                "bits_rms (and bits_p99) of x*w vs the target weight, pulse-width encoding, global compensation, at the "
+                "first temperature");
+  out.WriteAttr("/summary", "temperature_K", a.options.temperatures_K.front());
+  out.WriteVector("/summary/times_s", a.options.times_s);
   for (const LoadedDevice& d : devices) {
     const MultiplyStudyResult r = device::RunMultiplyStudy(d.params, a.options);
     PrintTable(r);
@@ -231,6 +238,16 @@ void RunMultiplyStudyCommand(const MultiplyArgs& a) {
     while (std::find(groups.begin(), groups.end(), g) != groups.end()) g += "_";
     groups.push_back(g);
     WriteResult(out, g, d, r);
+    const auto row = [&](const MatrixD& m) {
+      std::vector<double> v(size_t(m.cols()));
+      for (Index j = 0; j < m.cols(); ++j) v[size_t(j)] = m(0, j);
+      return v;
+    };
+    const std::string sname = g.substr(std::string("/multiply/").size());
+    out.WriteVector("/summary/" + sname + "_bits_rms",
+                    row(r.Rms(MultiplyReference::kTarget, InputEncoding::kPulseWidth, MultiplyCompensation::kGlobal)));
+    out.WriteVector("/summary/" + sname + "_bits_p99",
+                    row(r.P99(MultiplyReference::kTarget, InputEncoding::kPulseWidth, MultiplyCompensation::kGlobal)));
     if (a.ablate) Ablate(out, g, d, a.options);
     // Headline for the energy comparison: target reference, pulse width, global compensation,
     // first temperature, the time closest to 1 day.

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/io/idx.hpp"
 #include "pcmsim/numerics/int_quant.hpp"
 
@@ -171,6 +172,19 @@ void ReadModel(io::ConfigReader& cfg, ModelOptions& m) {
     for (std::string& b : per_layer_backends) m.layer_backends.push_back(b.empty() ? m.backend : b);
   }
   m.init_from = cfg.GetPath("model.init_from", m.init_from);
+  m.onnx = cfg.GetPath("model.onnx", m.onnx);
+  if (m.onnx.empty()) return;
+  if (tables > 0) cfg.Fail("model.layer", "conflicts with model.onnx (the file gives the architecture and the weights)");
+  for (const char* key : {"model.layers", "model.activation", "model.init_from"}) {
+    if (cfg.Has(key)) cfg.Fail(key, "conflicts with model.onnx (the file gives the architecture and the weights)");
+  }
+  try {
+    auto imported = std::make_shared<io::ImportedModel>(io::ReadOnnx(m.onnx));
+    ArchitectureFromOnnx(*imported, m);
+    m.imported = std::move(imported);
+  } catch (const Error& e) {
+    cfg.Fail("model.onnx", e.what());
+  }
 }
 
 }  // namespace

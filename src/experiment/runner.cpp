@@ -7,6 +7,7 @@
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/experiment/inference_eval.hpp"
+#include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/nn/conv2d_layer.hpp"
 
@@ -29,6 +30,7 @@ nn::Network BuildNetwork(const Experiment& e) {
     io::H5Reader in(e.model.init_from);
     ReadModel(in, mlp, false);
   }
+  if (e.model.imported) LoadOnnxWeights(*e.model.imported, mlp);
   return mlp;
 }
 
@@ -100,7 +102,8 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Network& ml
     WritePulseCounts(out, mlp);
   }
   WritePtq(out, ptq, e.ptq);
-  energy::WriteEnergy(out, energy::MakeReport(CollectEvents(mlp), energy::DefaultEnergyTable()));
+  const energy::EventCounts counts = CollectEvents(mlp);
+  energy::WriteEnergy(out, energy::MakeReport(counts, energy::DefaultEnergyTable()), counts);
   out.Commit();
 }
 

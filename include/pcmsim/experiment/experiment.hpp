@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "pcmsim/experiment/backends.hpp"
 #include "pcmsim/experiment/ptq_eval.hpp"
 #include "pcmsim/io/config.hpp"
+#include "pcmsim/io/onnx.hpp"
 #include "pcmsim/nn/trainer.hpp"
 
 namespace pcmsim::experiment {
@@ -34,6 +36,9 @@ struct ModelOptions {
   std::string backend = "fp32";                     // default backend of every weighted layer
   std::vector<std::string> layer_backends;           // optional, one per weighted layer, overrides `backend`
   std::filesystem::path init_from;                   // earlier result file to take weights from
+  // ONNX file giving architecture and weights (then layers/activation/init_from are not set).
+  std::filesystem::path onnx;
+  std::shared_ptr<const io::ImportedModel> imported;  // read from `onnx` when the config loads
 
   // The network's layers: `specs`, or the dense chain of `layers`.
   std::vector<nn::LayerSpec> Network() const;

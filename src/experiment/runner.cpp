@@ -9,6 +9,7 @@
 #include "pcmsim/experiment/inference_eval.hpp"
 #include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/experiment/result_file.hpp"
+#include "pcmsim/nn/conv2d_layer.hpp"
 
 namespace pcmsim::experiment {
 
@@ -64,8 +65,14 @@ void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Network
 energy::EventCounts CollectEvents(const nn::Network& mlp) {
   energy::EventCounts counts;
   for (Index k = 0; k < mlp.NumWeighted(); ++k) {
-    counts.layer = StrCat("layer_", mlp.WeightedIndices()[static_cast<size_t>(k)]);
+    const std::string name = StrCat("layer_", mlp.WeightedIndices()[static_cast<size_t>(k)]);
+    counts.layer = name;
     mlp.weighted(k).backend().AddEvents(counts);
+    // A conv layer's backend sees one column per sample and output pixel (its MACs, MVMs
+    // and conversions are counted per column); samples count images, as for dense layers.
+    if (const auto* conv = dynamic_cast<const nn::Conv2dLayer*>(&mlp.weighted(k))) {
+      for (energy::PhaseCounts& p : counts.layers[name]) p.samples /= static_cast<double>(conv->window().Pixels());
+    }
   }
   return counts;
 }

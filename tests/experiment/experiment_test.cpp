@@ -209,6 +209,9 @@ TEST(ExperimentTest, CnnInitFromEarlierResultReproducesItsAccuracy) {
   EXPECT_EQ(r.ReadMatrix("/model/layer_2/weights").cols(), 150);
   EXPECT_EQ(r.AttrString("/model/layer_3", "type"), "maxpool2d");
   EXPECT_EQ(r.AttrString("/summary", "dataset"), "mnist/t10k-images-idx3-ubyte.gz");
+  // Energy per inference is per image: conv layers' columns (one per output pixel) are not
+  // counted as samples (one evaluation of the 300 test images after the epoch).
+  EXPECT_EQ(r.AttrDouble("/energy", "inference_samples"), 300.0);
   std::vector<std::string> second = small;
   second.push_back("train.epochs=0");
   second.push_back("model.init_from=" + o.output.string());

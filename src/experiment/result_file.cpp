@@ -5,6 +5,7 @@
 
 #include <boost/version.hpp>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include "pcmsim/core/build_info.hpp"
@@ -75,7 +76,20 @@ std::vector<nn::EpochMetrics> ReadMetrics(const io::H5Reader& in) {
   const auto te = in.ReadVector("/metrics/test_accuracy");
   const auto sec = in.ReadVector("/metrics/seconds");
   const auto rate = in.ReadVector("/metrics/samples_per_second");
+  // Every column has one entry per epoch, and epochs are whole numbers in int range (a
+  // shorter column was read past its end, found by fuzz/fuzz_result_h5).
+  const std::string file = in.Path().string();
+  for (const auto& [name, column] : {std::pair{"lr", &lr}, {"train_loss", &loss}, {"train_accuracy", &tr},
+                                     {"test_accuracy", &te}, {"seconds", &sec}, {"samples_per_second", &rate}}) {
+    if (column->size() != epoch.size()) {
+      throw IoError(StrCat(file, ": /metrics/", name, " has ", column->size(), " entries but /metrics/epoch has ",
+                           epoch.size()));
+    }
+  }
   for (size_t i = 0; i < epoch.size(); ++i) {
+    if (!(epoch[i] >= 0 && epoch[i] <= 1e9 && epoch[i] == std::floor(epoch[i]))) {
+      throw IoError(StrCat(file, ": /metrics/epoch[", i, "] = ", epoch[i], " is not an epoch number"));
+    }
     h.push_back({static_cast<int>(epoch[i]), lr[i], loss[i], tr[i], te[i], sec[i], rate[i]});
   }
   return h;

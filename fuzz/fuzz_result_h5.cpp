@@ -214,7 +214,7 @@ const experiment::Experiment& TinyExperiment(const char* base, const char* backe
   return it->second;
 }
 
-nn::Mlp Network(const char* base, const char* backend) {
+nn::Network Network(const char* base, const char* backend) {
   return experiment::BuildNetwork(TinyExperiment(base, backend));
 }
 
@@ -227,7 +227,7 @@ io::Dataset TinyData() {
   return d;
 }
 
-void TrainOneEpoch(nn::Mlp& mlp, int start_epoch) {
+void TrainOneEpoch(nn::Network& mlp, int start_epoch) {
   nn::TrainOptions t;
   t.epochs = start_epoch + 1;
   t.batch_size = 3;
@@ -268,12 +268,12 @@ void ReadAll(const std::filesystem::path& file) {
       if (in.Exists("/config")) (void)in.ReadString("/config");
     });
     Try([&] {  // init_from: weights only, then training continues from them
-      nn::Mlp fp32 = Network("mnist_fp32.toml", "fp32");
+      nn::Network fp32 = Network("mnist_fp32.toml", "fp32");
       experiment::ReadModel(in, fp32, false);
       TrainOneEpoch(fp32, 0);
     });
     Try([&] {  // --resume: weights, momentum and device state, then the next epoch
-      nn::Mlp analog = Network("mnist_analog_sgd.toml", "analog");
+      nn::Network analog = Network("mnist_analog_sgd.toml", "analog");
       experiment::ReadModel(in, analog, true);
       const auto history = experiment::ReadMetrics(in);
       TrainOneEpoch(analog, history.empty() ? 0 : std::clamp(history.back().epoch, 0, 1000));

@@ -1,13 +1,15 @@
-// `pcmsim energy [--mvm N] [--adc-bits B] [--input-bits B] [--format ...]`: the analytic
-// analog-vs-digital comparison (8-bit scalar multiply, N x N MVM, bit-width dependence,
-// sensitivity to ADC energy and tile size), digital MAC area and traffic per format, and
-// every table entry used.
+// `pcmsim energy [--tables device|chip|D.toml,A.toml] [--mvm N] [--adc-bits B] [--input-bits B]
+// [--format ...]`: the analytic analog-vs-digital comparison — the scalar multiply and N x N MVM
+// at device and chip level side by side, then for the chosen tables the bit-width dependence,
+// sensitivity to ADC energy and tile size, digital MAC area and traffic per format — with the
+// level, the calibration of chip-level overheads and every table entry used.
 #include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/energy/analytic.hpp"
+#include "pcmsim/energy/table_set.hpp"
 #include "text_table.hpp"
 
 namespace pcmsim::cli {
@@ -16,21 +18,36 @@ namespace {
 struct EnergyArgs {
   Index mvm = 256;
   int adc_bits = 8, input_bits = 8;
-  std::string digital, analog;  // table files (empty: built-in devices/ tables)
-  std::vector<std::string> digital_set, analog_set;  // key=value overrides
+  energy::TableChoice tables;  // --tables, --digital, --analog, --digital-set, --analog-set
   std::string format = "table";
 };
 
-energy::EnergyTable LoadTable(const EnergyArgs& a) {
-  io::ConfigReader d = a.digital.empty() ? io::ConfigReader::FromString(energy::DefaultDigitalTableText(),
-                                                                        "devices/energy_45nm.toml (built in)")
-                                         : io::ConfigReader::FromFile(a.digital);
-  io::ConfigReader g = a.analog.empty() ? io::ConfigReader::FromString(energy::DefaultAnalogTableText(),
-                                                                       "devices/energy_analog.toml (built in)")
-                                        : io::ConfigReader::FromFile(a.analog);
-  for (const auto& s : a.digital_set) d.ApplyOverride(s);
-  for (const auto& s : a.analog_set) g.ApplyOverride(s);
-  return energy::LoadEnergyTable(d, g);
+// The scalar multiply and the MVM at both levels: the chosen tables price their own level, the
+// built-in pair the other one.
+TextTable LevelsTable(const energy::EnergyTable& chosen, const EnergyArgs& a) {
+  const bool chosen_is_device = chosen.Level() == "device";
+  energy::TableChoice other;
+  other.tables = chosen_is_device ? "chip" : "device";
+  const energy::EnergyTable alt = energy::LoadTables(other);
+  const energy::EnergyTable& device = chosen_is_device ? chosen : alt;
+  const energy::EnergyTable& chip = chosen_is_device ? alt : chosen;
+  TextTable t{"device vs chip level (scalar multiply, " + StrCat(a.mvm, "x", a.mvm) + " MVM)",
+              {"operation", "level", "digital J", "analog J", "digital TOPS/W", "analog TOPS/W", "digital/analog"},
+              {}};
+  energy::MvmOptions o;
+  o.rows = o.cols = a.mvm;
+  o.input_bits = a.input_bits;
+  o.adc_bits = a.adc_bits;
+  for (const auto& [name, scalar] : {std::pair{"scalar multiply", true}, {"MVM", false}}) {
+    for (const energy::EnergyTable* table : {&device, &chip}) {
+      const energy::Comparison c =
+          scalar ? energy::CompareScalar(*table, a.input_bits, a.adc_bits) : energy::CompareMvm(*table, o);
+      t.rows.push_back({name, table->Level(), Num(c.digital.Total()), Num(c.analog.Total()),
+                        Num(energy::TopsPerWatt(2 * c.macs, c.digital.Total())),
+                        Num(energy::TopsPerWatt(2 * c.macs, c.analog.Total())), Num(c.Ratio())});
+    }
+  }
+  return t;
 }
 
 TextTable SideTable(const std::string& title, const energy::Comparison& c) {
@@ -57,14 +74,15 @@ TextTable SideTable(const std::string& title, const energy::Comparison& c) {
 
 std::vector<TextTable> Tables(const energy::EnergyTable& table, const EnergyArgs& a, std::vector<std::string>& notes) {
   std::vector<TextTable> out;
+  out.push_back(LevelsTable(table, a));
   const energy::Comparison scalar = energy::CompareScalar(table, a.input_bits, a.adc_bits);
-  out.push_back(SideTable("scalar multiply (one weight)", scalar));
+  out.push_back(SideTable("scalar multiply (one weight), " + table.Level() + " level", scalar));
   energy::MvmOptions o;
   o.rows = o.cols = a.mvm;
   o.input_bits = a.input_bits;
   o.adc_bits = a.adc_bits;
   const energy::Comparison mvm = energy::CompareMvm(table, o);
-  out.push_back(SideTable(StrCat(a.mvm, "x", a.mvm, " MVM"), mvm));
+  out.push_back(SideTable(StrCat(a.mvm, "x", a.mvm, " MVM, ", table.Level(), " level"), mvm));
 
   TextTable bits{StrCat("bit widths (", a.mvm, "x", a.mvm, " MVM)"), {"input bits", "ADC bits", "ratio", "ADC share", "ratio w/o weight fetch"}, {}};
   for (int b : {4, 6, 8, 10}) {
@@ -98,7 +116,9 @@ std::vector<TextTable> Tables(const energy::EnergyTable& table, const EnergyArgs
                         Num(f.throughput_per_area_vs_fp32), Num(f.weight_bytes), Num(f.dram_bytes_vs_fp32)});
   }
   out.push_back(fmt);
-  notes = mvm.assumptions;
+  notes = table.chip.derivation;
+  for (const auto& s : mvm.assumptions)
+    if (std::find(notes.begin(), notes.end(), s) == notes.end()) notes.push_back(s);
   for (const auto& s : scalar.assumptions)
     if (std::find(notes.begin(), notes.end(), s) == notes.end()) notes.push_back(s);
   for (const auto& f : mac_keys) {
@@ -115,21 +135,42 @@ std::vector<TextTable> Tables(const energy::EnergyTable& table, const EnergyArgs
 
 void Energy(const EnergyArgs& a) {
   const TableFormat f = TableFormatFromString(a.format);
-  const energy::EnergyTable table = LoadTable(a);
+  const energy::EnergyTable table = energy::LoadTables(a.tables);
   std::vector<std::string> notes;
   const auto tables = Tables(table, a, notes);
+  const std::string header =
+      StrCat("energy level: ", table.Level(), " (tables ", table.digital_source, " + ", table.analog_source, ")");
   if (f == TableFormat::kJson) {
     nlohmann::json j;
+    j["level"] = table.Level();
+    j["digital_table"] = table.digital_source;
+    j["analog_table"] = table.analog_source;
+    j["calibration"] = table.chip.derivation;
     for (const auto& t : tables) j["tables"].push_back({{"title", t.title}, {"rows", t.ToJson()}});
     j["assumptions"] = notes;
     std::cout << j.dump(2) << "\n";
     return;
   }
+  std::cout << (f == TableFormat::kCsv ? "# " : "") << header << "\n";
+  if (!table.chip.derivation.empty()) std::cout << RenderList("chip-level calibration", table.chip.derivation, f);
   for (const auto& t : tables) std::cout << t.Render(f);
   std::cout << RenderList("assumptions", notes, f);
 }
 
 }  // namespace
+
+void AddTableOptions(CLI::App& cmd, energy::TableChoice& choice) {
+  cmd.add_option("--tables", choice.tables,
+                 "Energy tables: device (energy_45nm + energy_analog), chip (energy_digital_7nm + "
+                 "energy_hermes_14nm, calibrated to measured chips) or DIGITAL.toml,ANALOG.toml")
+      ->capture_default_str();
+  cmd.add_option("--digital", choice.digital, "Digital energy table file replacing that side of --tables");
+  cmd.add_option("--analog", choice.analog, "Analog energy table file replacing that side of --tables");
+  cmd.add_option("--digital-set", choice.digital_set,
+                 "Override a digital table key, e.g. table.node_scale=0.25 or chip.anchor.hfp8_training.tops_per_w=3");
+  cmd.add_option("--analog-set", choice.analog_set,
+                 "Override an analog table key, e.g. adc.preset=survey_median or chip.calibrate_to=four_phase");
+}
 
 void RegisterEnergy(CLI::App& app) {
   auto args = std::make_shared<EnergyArgs>();
@@ -137,10 +178,7 @@ void RegisterEnergy(CLI::App& app) {
   cmd->add_option("--mvm", args->mvm, "N of the N x N MVM")->capture_default_str()->check(CLI::Range(1, 1 << 16));
   cmd->add_option("--adc-bits", args->adc_bits, "ADC resolution")->capture_default_str()->check(CLI::Range(1, 24));
   cmd->add_option("--input-bits", args->input_bits, "DAC (input) resolution")->capture_default_str()->check(CLI::Range(1, 24));
-  cmd->add_option("--digital", args->digital, "Digital energy table (default: built-in devices/energy_45nm.toml)");
-  cmd->add_option("--analog", args->analog, "Analog energy table (default: built-in devices/energy_analog.toml)");
-  cmd->add_option("--digital-set", args->digital_set, "Override a digital table key, e.g. table.node_scale=0.25");
-  cmd->add_option("--analog-set", args->analog_set, "Override an analog table key, e.g. adc.preset=survey_median");
+  AddTableOptions(*cmd, args->tables);
   cmd->add_option("--format", args->format, "table | markdown | csv | json")->capture_default_str();
   cmd->callback([args] { Energy(*args); });
 }

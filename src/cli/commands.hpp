@@ -4,7 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "pcmsim/energy/table_set.hpp"
+
 namespace pcmsim::cli {
+
+// --tables, --digital, --analog, --digital-set, --analog-set (energy and compare).
+void AddTableOptions(CLI::App& cmd, energy::TableChoice& choice);
 
 void RegisterRun(CLI::App& app);
 void RegisterReport(CLI::App& app);

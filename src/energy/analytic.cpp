@@ -18,7 +18,10 @@ std::vector<std::string> AnalyticStatements(const EnergyTable& t) {
       StrCat("both MVM sides read inputs and write outputs via ", a.activation_memory, " (1 byte per element)"),
       "analog: one DAC conversion per input per MVM, one ADC conversion per output per MVM, cell read energy "
       "V^2 x g_avg x (input_duty x read_time) per device",
-      "not counted on either side: per-output scaling/requantisation, control, leakage",
+      t.chip.digital || t.chip.analog
+          ? StrCat("level ", t.Level(), ": calibrated chip overheads included (chip_overhead; see the calibrated-to "
+                   "lines); not counted: per-output scaling/requantisation")
+          : "not counted on either side: per-output scaling/requantisation, control, leakage",
   };
 }
 
@@ -68,6 +71,14 @@ Comparison CompareScalar(const EnergyTable& t, int input_bits, int adc_bits) {
   c.digital.joules[static_cast<size_t>(Component::kDigitalMacs)] = w.multiply_J;
   c.assumptions.push_back(StrCat("scalar digital side: one ", a.weight_format, " multiply only (no accumulate)"));
   c.assumptions.push_back(t.entries.at(w.multiply_key).Text());
+  if (t.chip.digital) {
+    const MacClass cls = t.ClassOf(a.weight_format);
+    c.digital.joules[static_cast<size_t>(Component::kChipOverhead)] = t.chip.MacJ(cls);
+    c.assumptions.push_back(StrCat("scalar digital side at chip level: plus one ",
+                                   cls == MacClass::kInteger ? "integer" : "float", " MAC overhead"));
+    c.assumptions.push_back(
+        t.entries.at(cls == MacClass::kInteger ? "chip.overhead.integer_mac" : "chip.overhead.float_mac").Text());
+  }
   return c;
 }
 

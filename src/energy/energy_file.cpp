@@ -2,6 +2,7 @@
 #include "pcmsim/energy/energy_file.hpp"
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/energy/counts_file.hpp"
 
 namespace pcmsim::energy {
 namespace {
@@ -27,7 +28,7 @@ void WriteSplit(io::H5Writer& out, const std::string& group, const ComponentJoul
 
 }  // namespace
 
-void WriteEnergy(io::H5Writer& out, const EnergyReport& r) {
+void WriteEnergy(io::H5Writer& out, const EnergyReport& r, const EventCounts& counts) {
   const Ledger& l = r.ledger;
   out.CreateGroup("/energy");
   out.WriteAttr("/energy", "total_J", l.Total());
@@ -47,6 +48,10 @@ void WriteEnergy(io::H5Writer& out, const EnergyReport& r) {
   out.WriteStrings("/energy/assumptions", r.assumptions);
   out.WriteAttr("/energy", "inference_samples", r.inference_samples);
   out.WriteAttr("/energy", "train_steps", r.train_steps);
+  out.WriteAttr("/energy", "level", r.level);
+  out.WriteAttr("/energy", "digital_table", r.digital_table);
+  out.WriteAttr("/energy", "analog_table", r.analog_table);
+  WriteEventCounts(out, counts);
 
   out.CreateGroup("/summary");
   out.WriteAttr("/summary", "energy_per_inference_J", r.energy_per_inference_J);

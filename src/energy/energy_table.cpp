@@ -298,14 +298,33 @@ EnergyTable LoadEnergyTable(io::ConfigReader& digital, io::ConfigReader& analog)
                                {"analytic.activation_memory", an.activation_memory}}) {
     if (!t.memory_J_per_byte.count(m)) analog.Fail(key, StrCat("'", m, "' is not a memory level of ", t.digital_source));
   }
+  ReadDigitalChip(digital, t);
+  ReadAnalogChip(analog, t);
   digital.CheckAllConsumed();
   analog.CheckAllConsumed();
+  CalibrateChipOverhead(t);
   return t;
 }
 
 EnergyTable LoadEnergyTable(const std::filesystem::path& digital, const std::filesystem::path& analog) {
   io::ConfigReader d = io::ConfigReader::FromFile(digital);
   io::ConfigReader a = io::ConfigReader::FromFile(analog);
+  return LoadEnergyTable(d, a);
+}
+
+std::string EnergyTable::Level() const {
+  if (chip.digital && chip.analog) return "chip";
+  if (!chip.digital && !chip.analog) return "device";
+  return chip.digital ? "mixed (digital chip, analog device)" : "mixed (digital device, analog chip)";
+}
+
+MacClass EnergyTable::ClassOf(std::string_view format) const {
+  return Format(format).IsInteger() ? MacClass::kInteger : MacClass::kFloat;
+}
+
+EnergyTable ChipEnergyTable() {
+  io::ConfigReader d = io::ConfigReader::FromString(ChipDigitalTableText(), "devices/energy_digital_7nm.toml (built in)");
+  io::ConfigReader a = io::ConfigReader::FromString(ChipAnalogTableText(), "devices/energy_hermes_14nm.toml (built in)");
   return LoadEnergyTable(d, a);
 }
 

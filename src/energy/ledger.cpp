@@ -24,6 +24,7 @@ std::string_view ToString(Component c) {
     case Component::kDigitalMacs: return "digital_macs";
     case Component::kPeriphery: return "digital_periphery";
     case Component::kMemory: return "memory_traffic";
+    case Component::kChipOverhead: return "chip_overhead";
   }
   return "?";
 }
@@ -58,6 +59,22 @@ ComponentJoules Price(const PhaseCounts& c, const EnergyTable& t, std::set<std::
     j[Idx(Component::kDigitalMacs)] += n * t.MacEnergy(key);
     for (const auto& e : t.MacEntries(key)) use(e);
     use("table.node_scale");
+    if (t.chip.digital) {
+      const MacClass cls = t.ClassOf(key.substr(0, key.find('/')));
+      j[Idx(Component::kChipOverhead)] += n * t.chip.MacJ(cls);
+      use(cls == MacClass::kInteger ? "chip.overhead.integer_mac" : "chip.overhead.float_mac");
+    }
+  }
+  if (t.chip.analog) {
+    double events = c.analog_macs;
+    if (t.chip.attach == OverheadAttach::kConversion) {
+      events = 0;
+      for (const auto& [bits, n] : c.adc) events += n;
+    }
+    if (events > 0) {
+      j[Idx(Component::kChipOverhead)] += events * t.chip.analog_J;
+      use("chip.overhead.analog");
+    }
   }
   for (auto [n, e, key] : {std::tuple{c.activations, t.activation_J, "periphery.activation"},
                            {c.scalings, t.scaling_J, "periphery.scaling"},
@@ -130,10 +147,24 @@ std::string Dominant(const ComponentJoules& j) {
 std::string EnergyReport::DominantInference() const { return Dominant(per_inference); }
 std::string EnergyReport::DominantTrainStep() const { return Dominant(per_train_step); }
 
-std::vector<std::string> ModelStatements() {
-  return {
-      "energy = event counts x per-event table; nothing else (no control, clocking, leakage or interconnect "
-      "beyond the memory levels listed)",
+std::vector<std::string> ModelStatements(const EnergyTable& t) {
+  std::vector<std::string> out = {StrCat("energy level: ", t.Level(), " (tables ", t.digital_source, " + ",
+                                         t.analog_source, ")")};
+  if (!t.chip.digital && !t.chip.analog) {
+    out.push_back("energy = event counts x per-event table; nothing else (no control, clocking, leakage or "
+                  "interconnect beyond the memory levels listed)");
+  } else {
+    out.push_back("energy = event counts x per-event table + calibrated chip overheads (control, clocking, leakage, "
+                  "on-chip communication and the digital units around the arrays, lumped per event) for the side(s) "
+                  "with a [chip] section: digital MACs pay the overhead of their class (float / integer)" +
+                  std::string(t.chip.analog ? (t.chip.attach == OverheadAttach::kConversion
+                                                   ? "; analog: one overhead per ADC conversion"
+                                                   : "; analog: one overhead per in-array MAC")
+                                            : "") +
+                  "; programming pulses, memory traffic and periphery ops pay no overhead");
+    for (const auto& d : t.chip.derivation) out.push_back(d);
+  }
+  const std::vector<std::string> rest = {
       "digital MAC = one multiply in the operand format + one add in the accumulator format",
       "TOPS/W counts 2 ops per MAC (digital and in-array MACs alike)",
       "digital layer GEMM traffic: the weights are read from DRAM once per batch call; every input element is "
@@ -146,6 +177,8 @@ std::vector<std::string> ModelStatements() {
       "per inference = inference-phase energy / evaluation samples; per training step = forward + backward + "
       "update energy / update calls; programming is reported separately",
   };
+  out.insert(out.end(), rest.begin(), rest.end());
+  return out;
 }
 
 EnergyReport MakeReport(const EventCounts& counts, const EnergyTable& table) {
@@ -175,7 +208,10 @@ EnergyReport MakeReport(const EventCounts& counts, const EnergyTable& table) {
   r.tops_per_w_inference = TopsPerWatt(ops(Phase::kInference), l.Of(Phase::kInference));
   r.tops_per_w_train = TopsPerWatt(ops(Phase::kForward) + ops(Phase::kBackward) + ops(Phase::kUpdate),
                                    l.Of(Phase::kForward) + l.Of(Phase::kBackward) + l.Of(Phase::kUpdate));
-  r.assumptions = ModelStatements();
+  r.level = table.Level();
+  r.digital_table = table.digital_source;
+  r.analog_table = table.analog_source;
+  r.assumptions = ModelStatements(table);
   const auto entries = table.Assumptions({l.used_entries.begin(), l.used_entries.end()});
   r.assumptions.insert(r.assumptions.end(), entries.begin(), entries.end());
   return r;

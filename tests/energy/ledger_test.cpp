@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "pcmsim/energy/counts_file.hpp"
 #include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/io/h5_json.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
@@ -83,8 +84,15 @@ TEST(LedgerTest, BreakdownSumsEqualTotal) {
   EXPECT_NEAR(by_component, total, 1e-12 * total);
   EXPECT_NEAR(by_layer, total, 1e-12 * total);
   EXPECT_NEAR(by_both, total, 1e-12 * total);
-  // Every component was exercised, and the used entries include what the counts touched.
-  for (int c = 0; c < kNumComponents; ++c) EXPECT_GT(l.Of(static_cast<Component>(c)), 0) << c;
+  // Every component was exercised (the chip overhead only exists at chip level), and the used
+  // entries include what the counts touched.
+  for (int c = 0; c < kNumComponents; ++c) {
+    if (static_cast<Component>(c) == Component::kChipOverhead) {
+      EXPECT_EQ(l.Of(Component::kChipOverhead), 0.0);
+      continue;
+    }
+    EXPECT_GT(l.Of(static_cast<Component>(c)), 0) << c;
+  }
   for (const char* k : {"format.fp8_152.multiply", "format.fp16_169.add", "pulse.program", "pulse.reset",
                         "memory.dram", "adc.presets.sar_imc", "read.voltage", "periphery.activation"}) {
     EXPECT_EQ(l.used_entries.count(k), 1u) << k;
@@ -168,7 +176,7 @@ TEST(LedgerTest, WriteEnergyRoundTripsThroughSummaryJson) {
   const EnergyReport r = MakeReport(Mixed(), DefaultEnergyTable());
   {
     io::H5Writer out(dir / "e.h5");
-    WriteEnergy(out, r);
+    WriteEnergy(out, r, Mixed());
     out.Commit();
   }
   io::H5Reader in(dir / "e.h5");
@@ -180,6 +188,36 @@ TEST(LedgerTest, WriteEnergyRoundTripsThroughSummaryJson) {
   const MatrixD pc = in.ReadMatrix("/energy/by_phase_component");
   EXPECT_NEAR(pc.sum(), in.AttrDouble("/energy", "total_J"), 1e-12 * pc.sum());
   EXPECT_EQ(in.ReadStrings("/energy/assumptions"), r.assumptions);
+  EXPECT_EQ(in.AttrString("/energy", "level"), "device");
+  EXPECT_EQ(in.AttrString("/energy", "digital_table"), DefaultEnergyTable().digital_source);
+  // The stored counts price to the same ledger, at either level, as the counts themselves.
+  const EventCounts back = ReadEventCounts(in);
+  for (const EnergyTable& t : {DefaultEnergyTable(), ChipEnergyTable()}) {
+    const Ledger a = ComputeLedger(Mixed(), t), b = ComputeLedger(back, t);
+    ASSERT_EQ(a.layers, b.layers);
+    for (size_t i = 0; i < a.layers.size(); ++i) {
+      for (int p = 0; p < kNumPhases; ++p) {
+        for (int c = 0; c < kNumComponents; ++c) {
+          EXPECT_EQ(a.joules[i][static_cast<size_t>(p)][static_cast<size_t>(c)],
+                    b.joules[i][static_cast<size_t>(p)][static_cast<size_t>(c)])
+              << a.layers[i] << " " << p << " " << c;
+        }
+      }
+    }
+    EXPECT_EQ(a.used_entries, b.used_entries);
+  }
+}
+
+TEST(LedgerTest, ResultWithoutCountsSaysSo) {
+  const auto dir = testing::TempDir();
+  {
+    io::H5Writer out(dir / "old.h5");
+    out.CreateGroup("/energy");
+    out.Commit();
+  }
+  io::H5Reader in(dir / "old.h5");
+  EXPECT_FALSE(HasEventCounts(in));
+  PCMSIM_EXPECT_THROW_MSG(ReadEventCounts(in), IoError, "old.h5", "no /energy/counts");
 }
 
 }  // namespace

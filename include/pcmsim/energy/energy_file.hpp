@@ -2,6 +2,7 @@
 // headline keys under /summary that `pcmsim report --json` and `pcmsim compare` show.
 #pragma once
 
+#include "pcmsim/energy/event_counts.hpp"
 #include "pcmsim/energy/ledger.hpp"
 #include "pcmsim/io/h5.hpp"
 
@@ -12,8 +13,10 @@ namespace pcmsim::energy {
 // (components, J); assumptions; attribute total_J. /summary: energy_per_inference_J,
 // energy_per_train_step_J, programming_energy_J, tops_per_w_inference, tops_per_w_train,
 // energy_dominant_component (inference), energy_dominant_component_train, and the subgroup
-// energy_split/{inference,train_step} with one attribute per component (J).
+// energy_split/{inference,train_step} with one attribute per component (J). /energy attributes
+// `level` (device | chip | mixed), `digital_table` and `analog_table` say which tables priced
+// the report, and /energy/counts holds the raw `counts` it was priced from (counts_file.hpp).
 // Creates the groups it needs; call it before H5Writer::Commit().
-void WriteEnergy(io::H5Writer& out, const EnergyReport& report);
+void WriteEnergy(io::H5Writer& out, const EnergyReport& report, const EventCounts& counts);
 
 }  // namespace pcmsim::energy

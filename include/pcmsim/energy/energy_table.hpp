@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pcmsim/energy/overhead.hpp"
 #include "pcmsim/io/config.hpp"
 
 namespace pcmsim::energy {
@@ -30,6 +31,7 @@ struct FormatCost {
   double multiply_J = 0, add_J = 0;                    // J per operation
   double multiply_area_um2 = 0, add_area_um2 = 0;      // um^2 per unit (unscaled, node of table)
   std::string multiply_key, add_key;                   // entry keys for the assumptions
+  bool IsInteger() const { return significand_bits == bits; }
 };
 
 // Energy per conversion of a data converter as a function of its resolution.
@@ -68,7 +70,14 @@ struct EnergyTable {
   ConverterModel adc, dac;
   double set_J = 0, reset_J = 0, program_J = 0, verify_read_J = 0;  // per pulse / read
   AnalyticAssumptions analytic;
+  ChipOverhead chip;  // chip-level overheads (zero and unused in device-level tables)
   std::map<std::string, TableEntry, std::less<>> entries;  // every entry by key
+
+  // "device" (neither table has a [chip] section), "chip" (both have one) or
+  // "mixed (digital chip, analog device)" / "mixed (digital device, analog chip)".
+  std::string Level() const;
+  // Which overhead class a digital MAC with this operand format pays (ConfigError if unknown).
+  MacClass ClassOf(std::string_view format) const;
 
   // J of one MAC "operand/accumulator" = multiply(operand) + add(accumulator). ConfigError
   // naming the key and the known formats if a name is not in the table.
@@ -85,9 +94,14 @@ struct EnergyTable {
 // consumed, missing or invalid keys throw ConfigError naming file, key, value and reason.
 EnergyTable LoadEnergyTable(io::ConfigReader& digital, io::ConfigReader& analog);
 EnergyTable LoadEnergyTable(const std::filesystem::path& digital, const std::filesystem::path& analog);
-// The tables shipped in devices/ (compiled in), so runs need no file lookup.
+// The tables shipped in devices/ (compiled in), so runs need no file lookup. Device level:
+// energy_45nm.toml + energy_analog.toml (the default); chip level: energy_digital_7nm.toml +
+// energy_hermes_14nm.toml, calibrated to the measured chips they cite.
 EnergyTable DefaultEnergyTable();
+EnergyTable ChipEnergyTable();
 std::string_view DefaultDigitalTableText();
 std::string_view DefaultAnalogTableText();
+std::string_view ChipDigitalTableText();
+std::string_view ChipAnalogTableText();
 
 }  // namespace pcmsim::energy

@@ -21,8 +21,9 @@ enum class Component : int {
   kDigitalMacs,     // digital multiply-accumulates
   kPeriphery,       // activation, scaling, partial-sum adds
   kMemory,          // bytes moved (SRAM, DRAM)
+  kChipOverhead,    // calibrated chip-level overheads (chip tables only; overhead.hpp)
 };
-inline constexpr int kNumComponents = 7;
+inline constexpr int kNumComponents = 8;
 std::string_view ToString(Component c);
 
 using ComponentJoules = std::array<double, kNumComponents>;
@@ -59,12 +60,15 @@ struct EnergyReport {
   double tops_per_w_inference = 0;  // 2 ops per MAC (digital + analog) of the inference phase
   double tops_per_w_train = 0;      // same over forward + backward + update
   std::vector<std::string> assumptions;  // every table entry used, plus the counting model
+  std::string level;                      // EnergyTable::Level() of the table that priced it
+  std::string digital_table, analog_table;  // the table files (or built-in names)
   std::string DominantInference() const;  // largest component per inference ("" if none)
   std::string DominantTrainStep() const;  // largest component per training step ("" if none)
 };
 EnergyReport MakeReport(const EventCounts& counts, const EnergyTable& table);
 
 // Statements of the counting model that every report prints next to the table entries.
-std::vector<std::string> ModelStatements();
+// The first lines name the level and tables; chip-level tables add their "calibrated to" lines.
+std::vector<std::string> ModelStatements(const EnergyTable& table);
 
 }  // namespace pcmsim::energy

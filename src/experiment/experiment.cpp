@@ -174,7 +174,7 @@ void ReadModel(io::ConfigReader& cfg, ModelOptions& m) {
   m.init_from = cfg.GetPath("model.init_from", m.init_from);
   m.onnx = cfg.GetPath("model.onnx", m.onnx);
   if (m.onnx.empty()) return;
-  if (tables > 0) cfg.Fail("model.layer", "conflicts with model.onnx (the file gives the architecture and the weights)");
+  if (!m.specs.empty()) cfg.Fail("model.layer", "conflicts with model.onnx (the file gives the architecture and the weights)");
   for (const char* key : {"model.layers", "model.activation", "model.init_from"}) {
     if (cfg.Has(key)) cfg.Fail(key, "conflicts with model.onnx (the file gives the architecture and the weights)");
   }
@@ -217,7 +217,17 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
     e.backends = ConfigureBackends(cfg, e.seed);
     cfg.CheckAllConsumed();
     e.data.Validate();
-    if (!e.model.specs.empty()) {
+    if (e.model.imported) {
+      // The file fixes the input shape; the data must fit it (as nn::Network::Accepts).
+      const TensorShape data = io::SampleShape(io::ReadIdxDims(e.data.train_images));
+      const TensorShape& in = e.model.input;
+      const bool fits = data == in || (in.Flat() && e.model.specs.front().kind == nn::LayerKind::kDense &&
+                                       data.Size() == in.Size());
+      if (!fits) {
+        cfg.Fail("model.onnx", StrCat(e.model.onnx.string(), " takes inputs of ", in.ToString(), ", the data ",
+                                      e.data.train_images.string(), " are ", data.ToString()));
+      }
+    } else if (!e.model.specs.empty()) {
       e.model.input = io::SampleShape(io::ReadIdxDims(e.data.train_images));
       try {
         nn::InferShapes(e.model.input, e.model.specs);

@@ -164,9 +164,19 @@ void ReadModel(const io::H5Reader& in, nn::Network& net, bool with_state) {
                                   ", the network's layer is ", l.backend().Outputs(), "x", l.backend().Inputs()));
     }
     l.backend().SetWeights(w.cast<float>());
-    l.bias() = in.ReadMatrix(g + "/bias").cast<float>().col(0);
+    // Bias and its velocity: one value per output, as a column (a wrong length was taken
+    // as is and overran the layer's output in the next forward pass).
+    const auto column = [&](const std::string& name) {
+      const MatrixD b = in.ReadMatrix(g + "/" + name);
+      if (b.rows() != l.backend().Outputs() || b.cols() != 1) {
+        throw DimensionError(StrCat(file, ": layer ", i, " ", name, " is ", b.rows(), "x", b.cols(), ", the layer has ",
+                                    l.backend().Outputs(), " outputs"));
+      }
+      return b.cast<float>().col(0).eval();
+    };
+    l.bias() = column("bias");
     if (!with_state) continue;
-    if (in.Exists(g + "/bias_velocity")) l.bias_velocity() = in.ReadMatrix(g + "/bias_velocity").cast<float>().col(0);
+    if (in.Exists(g + "/bias_velocity")) l.bias_velocity() = column("bias_velocity");
     nn::StateMap state;
     for (const auto& name : in.Children(g + "/state")) state[name] = in.ReadMatrix(g + "/state/" + name);
     try {

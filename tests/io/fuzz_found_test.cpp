@@ -57,6 +57,14 @@ TEST(H5FuzzTest, ShapeNotBackedByStoredBytesIsRefused) {
   PCMSIM_EXPECT_THROW_MSG(in.ReadStrings("/energy/assumptions"), IoError, "/energy/assumptions", "claims");
 }
 
+// /summary/loop and /summary/loop2 are hard links to /summary: GroupToJson (report) never
+// returned (found by fuzz_result_h5 as a timeout). Now an IoError that names the cycle.
+TEST(H5FuzzTest, LinkCycleBelowSummaryIsRefused) {
+  const H5Reader in(FuzzInput("h5_summary_link_cycle.h5"));
+  PCMSIM_EXPECT_THROW_MSG(GroupToJson(in, "/summary"), IoError, "h5_summary_link_cycle.h5", "a link cycle?");
+  EXPECT_EQ(AttributesToJson(in, "/summary")["test_accuracy"], 0.5);  // the attributes alone still read
+}
+
 // What pcmsim writes itself still reads back (the checks above must not refuse it).
 TEST(H5FuzzTest, OwnFilesPassTheSizeChecks) {
   const auto dir = testing::TempDir();

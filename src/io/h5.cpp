@@ -4,6 +4,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cstring>
 #include <system_error>
 
@@ -221,6 +222,13 @@ H5Kind KindOf(hid_t type) {
     default: return H5Kind::kOther;
   }
 }
+// Single values (numbers, strings) are read into one element: an attribute or dataset
+// holding an array would overflow it, so it is refused (found by fuzz/fuzz_result_h5).
+void RequireOneValue(hid_t obj, bool is_attr, const std::filesystem::path& path, const std::string& what) {
+  Handle space(is_attr ? H5Aget_space(obj) : H5Dget_space(obj), H5Sclose);
+  const hssize_t n = space.ok() ? H5Sget_simple_extent_npoints(space.get()) : -1;
+  if (n != 1) throw IoError(StrCat(path.string(), ": ", what, " holds ", n, " values, expected a single value"));
+}
 }  // namespace
 
 bool H5Reader::IsGroup(std::string_view object) const {
@@ -255,6 +263,7 @@ bool H5Reader::IsScalarString(std::string_view dataset) const {
 std::int64_t H5Reader::AttrInt(std::string_view object, std::string_view name) const {
   Handle obj(OpenObject(file_, object), H5Oclose);
   Handle a(obj.ok() ? H5Aopen(obj.get(), Str(name).c_str(), H5P_DEFAULT) : -1, H5Aclose);
+  if (a.ok()) RequireOneValue(a.get(), true, path_, StrCat(object, "@", name));
   std::int64_t v = 0;
   if (!a.ok() || H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0)
     throw IoError(StrCat(path_.string(), ": attribute ", object, "@", name, " missing or not an integer"));
@@ -301,7 +310,8 @@ Handle OpenAttr(hid_t file, const std::filesystem::path& path, std::string_view 
   if (a < 0) throw IoError(StrCat(path.string(), ": missing attribute ", object, "@", name));
   return Handle(a, H5Aclose);
 }
-std::string ReadStringFrom(hid_t obj, bool is_attr) {
+std::string ReadStringFrom(hid_t obj, bool is_attr, const std::filesystem::path& path, const std::string& what) {
+  RequireOneValue(obj, is_attr, path, what);
   Handle type(is_attr ? H5Aget_type(obj) : H5Dget_type(obj), H5Tclose);
   if (H5Tis_variable_str(type.get()) > 0) {
     char* p = nullptr;
@@ -313,6 +323,12 @@ std::string ReadStringFrom(hid_t obj, bool is_attr) {
     return s;
   }
   const size_t n = H5Tget_size(type.get());
+  // A fixed-length string type can claim gigabytes in a few header bytes (see CheckedPoints).
+  const double stored = is_attr ? static_cast<double>(H5Aget_storage_size(obj))
+                                : static_cast<double>(H5Dget_storage_size(obj));
+  if (static_cast<double>(n) > std::max(1100.0 * stored, 16.0 * (1 << 20))) {
+    throw IoError(StrCat(path.string(), ": ", what, " claims a ", n, "-byte string but stores ", stored, " bytes"));
+  }
   std::string s(n, '\0');
   Handle mem = StringType(n);
   if (is_attr) H5Aread(obj, mem.get(), s.data());
@@ -328,11 +344,12 @@ std::string H5Reader::AttrString(std::string_view object, std::string_view name)
   if (H5Tget_class(type.get()) != H5T_STRING) {
     return StrCat(AttrDouble(object, name));
   }
-  return ReadStringFrom(a.get(), true);
+  return ReadStringFrom(a.get(), true, path_, StrCat(object, "@", name));
 }
 
 double H5Reader::AttrDouble(std::string_view object, std::string_view name) const {
   Handle a = OpenAttr(file_, path_, object, name);
+  RequireOneValue(a.get(), true, path_, StrCat(object, "@", name));
   double v = 0;
   if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0)
     throw IoError(StrCat(path_.string(), ": attribute ", object, "@", name, " is not numeric"));
@@ -345,17 +362,34 @@ Handle OpenDataset(hid_t file, const std::filesystem::path& path, std::string_vi
   if (d < 0) throw IoError(StrCat(path.string(), ": missing dataset ", name));
   return Handle(d, H5Dclose);
 }
+
+// The element count of a dataset about to be read into memory. A header can claim any
+// shape (2^60 elements in a few bytes: bad_alloc or an out-of-memory kill, found by
+// fuzz/fuzz_result_h5), so the claim must be backed by the bytes stored in the file:
+// at most 1100 x the stored size (above deflate's maximum ratio of about 1032) or 16 MiB.
+hssize_t CheckedPoints(hid_t d, hid_t space, const std::filesystem::path& path, std::string_view name) {
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (n < 0) throw IoError(StrCat(path.string(), ": dataset ", name, " has no readable shape"));
+  Handle type(H5Dget_type(d), H5Tclose);
+  const double claimed = static_cast<double>(n) * static_cast<double>(type.ok() ? H5Tget_size(type.get()) : 1);
+  const double stored = static_cast<double>(H5Dget_storage_size(d));
+  if (claimed > std::max(1100.0 * stored, 16.0 * (1 << 20))) {
+    throw IoError(StrCat(path.string(), ": dataset ", name, " claims ", n, " elements (", claimed,
+                         " bytes) but stores ", stored, " bytes (corrupt or not a pcmsim file?)"));
+  }
+  return n;
+}
 }  // namespace
 
 std::string H5Reader::ReadString(std::string_view dataset) const {
   Handle d = OpenDataset(file_, path_, dataset);
-  return ReadStringFrom(d.get(), false);
+  return ReadStringFrom(d.get(), false, path_, StrCat("dataset ", dataset));
 }
 
 std::vector<double> H5Reader::ReadVector(std::string_view dataset) const {
   Handle d = OpenDataset(file_, path_, dataset);
   Handle space(H5Dget_space(d.get()), H5Sclose);
-  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  const hssize_t n = CheckedPoints(d.get(), space.get(), path_, dataset);
   std::vector<double> v(static_cast<size_t>(n));
   if (n > 0 && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
     throw IoError(StrCat(path_.string(), ": dataset ", dataset, " is not numeric"));
@@ -365,7 +399,7 @@ std::vector<double> H5Reader::ReadVector(std::string_view dataset) const {
 std::vector<std::string> H5Reader::ReadStrings(std::string_view dataset) const {
   Handle d = OpenDataset(file_, path_, dataset);
   Handle space(H5Dget_space(d.get()), H5Sclose);
-  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  const hssize_t n = CheckedPoints(d.get(), space.get(), path_, dataset);
   std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
   Handle mem = VarStringType();
   if (n > 0 && H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
@@ -384,6 +418,7 @@ MatrixD H5Reader::ReadMatrix(std::string_view dataset) const {
   hsize_t dims[2] = {1, 1};
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 1 || rank > 2) throw IoError(StrCat(path_.string(), ": dataset ", dataset, " is not 1-D or 2-D"));
+  CheckedPoints(d.get(), space.get(), path_, dataset);
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm(
       static_cast<Index>(dims[0]), rank == 2 ? static_cast<Index>(dims[1]) : 1);

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 
 #include "pcmsim/core/error.hpp"
@@ -45,7 +46,7 @@ std::vector<std::uint8_t> ReadHeader(const std::filesystem::path& path) {
 }
 
 // Checks magic, type and rank; returns the rank.
-int CheckHeader(const std::vector<std::uint8_t>& bytes, const std::string& name) {
+int CheckHeader(std::span<const std::uint8_t> bytes, const std::string& name) {
   if (bytes.size() < 4) throw IoError(StrCat(name, ": too short for an IDX header (", bytes.size(), " bytes)"));
   if (bytes[0] != 0 || bytes[1] != 0) {
     throw IoError(StrCat(name, ": bad IDX magic (first bytes must be 00 00; is this an IDX file?)"));
@@ -78,28 +79,28 @@ TensorShape SampleShape(const std::vector<std::uint32_t>& dims) {
   return s;
 }
 
-IdxArray ReadIdx(const std::filesystem::path& path) {
-  const std::vector<std::uint8_t> bytes = ReadAll(path);
-  const std::string name = path.string();
-  if (bytes.size() < 4) throw IoError(StrCat(name, ": too short for an IDX header (", bytes.size(), " bytes)"));
-  if (bytes[0] != 0 || bytes[1] != 0) {
-    throw IoError(StrCat(name, ": bad IDX magic (first bytes must be 00 00; is this an IDX file?)"));
-  }
-  if (bytes[2] != 0x08) {
-    throw IoError(StrCat(name, ": IDX element type 0x", std::hex, int{bytes[2]},
-                         " not supported (only unsigned bytes, 0x08)"));
-  }
-  const int rank = bytes[3];
-  if (rank < 1 || rank > 4) throw IoError(StrCat(name, ": IDX rank ", rank, " not supported (1 to 4)"));
+IdxArray ParseIdx(std::span<const std::uint8_t> bytes, std::string_view source) {
+  const std::string name(source);
+  const int rank = CheckHeader(bytes, name);
   const size_t header = 4 + 4 * static_cast<size_t>(rank);
-  if (bytes.size() < header) throw IoError(StrCat(name, ": truncated IDX header"));
   IdxArray a;
+  const size_t have = bytes.size() - header;
+  // The product of the dimensions is checked against the bytes present as it grows, so a
+  // header whose dimensions multiply past 2^64 (and wrap to the file's size) is refused.
   size_t count = 1;
+  bool overflow = false;
   for (int d = 0; d < rank; ++d) {
     a.dims.push_back(BigEndian32(&bytes[4 + 4 * static_cast<size_t>(d)]));
-    count *= a.dims.back();
+    const size_t dim = a.dims.back();
+    if (dim != 0 && count > std::numeric_limits<size_t>::max() / dim) overflow = true;
+    count *= dim;
   }
-  const size_t have = bytes.size() - header;
+  if (overflow) {
+    std::string shape;
+    for (std::uint32_t dim : a.dims) shape += StrCat(shape.empty() ? "" : " x ", dim);
+    throw IoError(StrCat(name, ": truncated data: header promises ", shape, " bytes (more than 2^64), file has ",
+                         have));
+  }
   if (have < count) {
     throw IoError(StrCat(name, ": truncated data: header promises ", count, " bytes, file has ", have));
   }
@@ -107,6 +108,8 @@ IdxArray ReadIdx(const std::filesystem::path& path) {
   a.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
   return a;
 }
+
+IdxArray ReadIdx(const std::filesystem::path& path) { return ParseIdx(ReadAll(path), path.string()); }
 
 Dataset LoadIdxDataset(const std::filesystem::path& images, const std::filesystem::path& labels, Index limit) {
   const IdxArray img = ReadIdx(images);

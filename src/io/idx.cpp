@@ -75,9 +75,13 @@ Dataset LoadIdxDataset(const std::filesystem::path& images, const std::filesyste
     throw IoError(StrCat(images.string(), " has ", img.dims[0], " images but ", labels.string(), " has ",
                          lab.dims[0], " labels"));
   }
+  if (img.dims[0] == 0) {
+    throw IoError(StrCat(images.string(), ": holds 0 images (an empty dataset cannot be trained on or evaluated)"));
+  }
+  const Index features = static_cast<Index>(img.data.size() / img.dims[0]);
+  if (features == 0) throw IoError(StrCat(images.string(), ": images have 0 pixels (a dimension is 0)"));
   Index n = img.dims[0];
   if (limit > 0) n = std::min(n, limit);
-  const Index features = static_cast<Index>(img.data.size() / img.dims[0]);
   Dataset ds;
   ds.name = images.filename().string();
   ds.x.resize(features, n);

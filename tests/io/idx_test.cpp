@@ -71,5 +71,18 @@ TEST(IdxTest, CountMismatchNamesBothFiles) {
                           "lab.idx", "4 labels");
 }
 
+// Regression: an IDX file with 0 images divided by zero (SIGFPE) when computing the
+// feature count; now a one-line error naming the file.
+TEST(IdxTest, EmptyDatasetIsAnErrorNotACrash) {
+  const auto dir = testing::TempDir();
+  testing::WriteFile(dir / "img0.idx", Idx(0x08, {0, 28, 28}, 0));
+  testing::WriteFile(dir / "lab0.idx", Idx(0x08, {0}, 0));
+  PCMSIM_EXPECT_THROW_MSG(LoadIdxDataset(dir / "img0.idx", dir / "lab0.idx"), IoError, "img0.idx", "0 images");
+  testing::WriteFile(dir / "img_flat.idx", Idx(0x08, {2, 0}, 0));
+  testing::WriteFile(dir / "lab2.idx", Idx(0x08, {2}, 2));
+  PCMSIM_EXPECT_THROW_MSG(LoadIdxDataset(dir / "img_flat.idx", dir / "lab2.idx"), IoError, "img_flat.idx",
+                          "0 pixels");
+}
+
 }  // namespace
 }  // namespace pcmsim::io

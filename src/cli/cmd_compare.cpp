@@ -27,6 +27,7 @@ struct RunRow {
 
 RunRow ReadRow(const std::string& file) {
   io::H5Reader in(file);
+  in.Verify();
   auto num = [&](const char* key) {
     return in.HasAttr("/summary", key) ? in.AttrDouble("/summary", key) : std::numeric_limits<double>::quiet_NaN();
   };

@@ -84,6 +84,7 @@ void PrintHuman(const io::H5Reader& in) {
 
 void Report(const ReportArgs& a) {
   io::H5Reader in(a.file);
+  in.Verify();  // every checksum, so corruption anywhere in the file is reported
   if (!a.json) {
     PrintHuman(in);
     return;

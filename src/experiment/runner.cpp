@@ -30,6 +30,7 @@ nn::Mlp BuildNetwork(const Experiment& e) {
   mlp.Initialize(e.seed);
   if (!e.model.init_from.empty()) {
     io::H5Reader in(e.model.init_from);
+    in.Verify();
     ReadModel(in, mlp, false);
   }
   return mlp;
@@ -112,6 +113,7 @@ RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
   int start_epoch = 0;
   if (o.resume && std::filesystem::exists(CheckpointPath(o))) {
     io::H5Reader ck(CheckpointPath(o));
+    ck.Verify();
     if (ck.ReadString("/config") != e.config_text) {
       throw ConfigError(StrCat(CheckpointPath(o).string(),
                                ": checkpoint was made with a different config; remove it or rerun without --resume"));

@@ -12,6 +12,7 @@
 #include "pcmsim/device/characterize.hpp"
 #include "pcmsim/device/pcm_params.hpp"
 #include "pcmsim/experiment/result_file.hpp"
+#include "pcmsim/io/output_file.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/io/h5.hpp"
 
@@ -119,6 +120,7 @@ void RunDevice(DeviceArgs& a) {
   const device::PcmParams p = device::LoadPcmParams(reader);
   reader.CheckAllConsumed();
   a.options.program_verify = !a.statistical;
+  io::CheckOutputFile(a.output, {a.device});
   const std::string start = experiment::UtcNow();
   const device::CharacterizeResult r = device::Characterize(p, a.options);
   io::H5Writer out(a.output);

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/experiment/sweep.hpp"
+#include "pcmsim/io/output_file.hpp"
 
 #ifdef PCMSIM_HAVE_MPI
 #include <mpi.h>
@@ -149,6 +150,7 @@ void RunSweep(const SweepArgs& a) {
                  s.name.c_str(), s.points.size(), s.axes.size(), s.repeats, comm.size(), comm.size() > 1 ? "s" : "",
                  out.string().c_str(), experiment::PointsDir(out).string().c_str());
   }
+  if (comm.rank() == 0) io::CheckOutputFile(out, {s.source, s.base});
   experiment::SweepRunOptions o;
   o.table = out;
   o.rank = comm.rank();

@@ -8,6 +8,7 @@
 #include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/experiment/inference_eval.hpp"
 #include "pcmsim/experiment/result_file.hpp"
+#include "pcmsim/io/output_file.hpp"
 
 namespace pcmsim::experiment {
 
@@ -46,6 +47,12 @@ std::string BackendLabel(const Experiment& e) {
 }
 
 std::filesystem::path CheckpointPath(const RunOptions& o) { return o.output.string() + ".ckpt"; }
+
+// Before any work: the output and checkpoint paths safe to write.
+void Prepare(const Experiment& e, const RunOptions& o) {
+  io::CheckOutputFile(o.output, e.inputs);
+  io::CheckOutputFile(CheckpointPath(o), e.inputs);
+}
 
 void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp,
                      const std::vector<nn::EpochMetrics>& history, const std::string& start) {
@@ -100,6 +107,7 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, c
 
 RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
   SetNumThreads(e.threads);
+  Prepare(e, o);
   const std::string start = UtcNow();
   const io::Dataset train = LoadTrainSet(e);
   io::Dataset test;

@@ -47,6 +47,8 @@ class ConfigReader {
   // A path: relative values from the file resolve against the file's folder, relative
   // values from --set against the current directory.
   std::filesystem::path GetPath(std::string_view key, const std::filesystem::path& fallback);
+  // Every non-empty path GetPath returned so far (the files a run reads, for -o checks).
+  const std::vector<std::filesystem::path>& PathsRead() const;
 
   // Enum look-up by name: `names` maps accepted strings to values; the error lists them.
   template <typename E>

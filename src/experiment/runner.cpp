@@ -48,10 +48,16 @@ std::string BackendLabel(const Experiment& e) {
 
 std::filesystem::path CheckpointPath(const RunOptions& o) { return o.output.string() + ".ckpt"; }
 
-// Before any work: the output and checkpoint paths safe to write.
+// Before any work: the output and checkpoint paths safe to write, no unfinished
+// checkpoint silently replaced.
 void Prepare(const Experiment& e, const RunOptions& o) {
   io::CheckOutputFile(o.output, e.inputs);
   io::CheckOutputFile(CheckpointPath(o), e.inputs);
+  if (!o.resume && !o.fresh && std::filesystem::exists(CheckpointPath(o))) {
+    throw ConfigError(StrCat(CheckpointPath(o).string(), ": a checkpoint of an unfinished run of this output exists; "
+                             "--resume continues it, --fresh starts over (it is replaced once the new run "
+                             "checkpoints)"));
+  }
 }
 
 void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp,

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/experiment/runner.hpp"
@@ -120,6 +122,48 @@ INSTANTIATE_TEST_SUITE_P(
                       ResumeCase{"analog_mixed", "mnist_analog_mixed.toml", kAnalogSmall},
                       ResumeCase{"analog_sgd", "mnist_analog_sgd.toml", kAnalogSmall}),
     [](const ::testing::TestParamInfo<ResumeCase>& p) { return std::string(p.param.name); });
+
+std::string FileBytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Regression: a run without --resume silently replaced (and at its end deleted) the
+// checkpoint of an unfinished run of the same output.
+TEST(ExperimentTest, UnfinishedCheckpointIsKeptUnlessResumeOrFresh) {
+  const auto dir = testing::TempDir();
+  const std::vector<std::string> small = {"train.epochs=3", "data.train_limit=500", "data.test_limit=200",
+                                          "model.layers=[784, 16, 10]", "experiment.threads=1"};
+  const Experiment e = LoadExperiment(Fp32Toml(), small);
+  RunOptions crash;
+  crash.output = dir / "r.h5";
+  crash.progress.on_epoch = [](const nn::EpochMetrics& m) {
+    if (m.epoch == 1) throw std::runtime_error("simulated crash");
+  };
+  EXPECT_THROW(RunExperiment(e, crash), std::runtime_error);
+  const std::filesystem::path ckpt = dir / "r.h5.ckpt";
+  const std::string saved = FileBytes(ckpt);
+  ASSERT_FALSE(saved.empty());
+
+  RunOptions plain;
+  plain.output = crash.output;
+  PCMSIM_EXPECT_THROW_MSG(RunExperiment(e, plain), ConfigError, "r.h5.ckpt", "--resume", "--fresh");
+  EXPECT_EQ(FileBytes(ckpt), saved);
+
+  RunOptions resume = plain;
+  resume.resume = true;
+  const RunSummary resumed = RunExperiment(e, resume);
+  EXPECT_EQ(resumed.history.size(), 3u);
+  EXPECT_FALSE(std::filesystem::exists(ckpt));
+
+  EXPECT_THROW(RunExperiment(e, crash), std::runtime_error);
+  ASSERT_TRUE(std::filesystem::exists(ckpt));
+  RunOptions fresh = plain;
+  fresh.fresh = true;
+  const RunSummary s = RunExperiment(e, fresh);
+  EXPECT_EQ(s.test_accuracy, resumed.test_accuracy);
+  EXPECT_FALSE(std::filesystem::exists(ckpt));
+}
 
 TEST(ExperimentTest, InitFromEarlierResultReproducesItsAccuracy) {
   const auto dir = testing::TempDir();

@@ -150,7 +150,10 @@ void RunSweep(const SweepArgs& a) {
                  s.name.c_str(), s.points.size(), s.axes.size(), s.repeats, comm.size(), comm.size() > 1 ? "s" : "",
                  out.string().c_str(), experiment::PointsDir(out).string().c_str());
   }
-  if (comm.rank() == 0) io::CheckOutputFile(out, {s.source, s.base});
+  if (comm.rank() == 0) {
+    io::RemoveStaleTemporary(out, [](const std::string& msg) { std::cerr << msg << "\n"; });
+    io::CheckOutputFile(out, {s.source, s.base});
+  }
   experiment::SweepRunOptions o;
   o.table = out;
   o.rank = comm.rank();

@@ -48,9 +48,11 @@ std::string BackendLabel(const Experiment& e) {
 
 std::filesystem::path CheckpointPath(const RunOptions& o) { return o.output.string() + ".ckpt"; }
 
-// Before any work: the output and checkpoint paths safe to write, no unfinished
-// checkpoint silently replaced.
+// Before any work: temporaries of a killed run removed, the output and checkpoint paths
+// safe to write, no unfinished checkpoint silently replaced.
 void Prepare(const Experiment& e, const RunOptions& o) {
+  io::RemoveStaleTemporary(o.output, o.log);
+  io::RemoveStaleTemporary(CheckpointPath(o), o.log);
   io::CheckOutputFile(o.output, e.inputs);
   io::CheckOutputFile(CheckpointPath(o), e.inputs);
   if (!o.resume && !o.fresh && std::filesystem::exists(CheckpointPath(o))) {

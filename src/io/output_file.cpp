@@ -61,4 +61,13 @@ void CheckOutputFile(const std::filesystem::path& output, const std::vector<std:
   }
 }
 
+void RemoveStaleTemporary(const std::filesystem::path& output, const std::function<void(const std::string&)>& log) {
+  const std::filesystem::path tmp = output.string() + ".tmp";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(tmp, ec)) return;
+  if (std::filesystem::remove(tmp, ec) && log) {
+    log(StrCat("removed ", tmp.string(), ", the unfinished temporary of an interrupted run"));
+  }
+}
+
 }  // namespace pcmsim::io

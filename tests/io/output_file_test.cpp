@@ -1,4 +1,4 @@
-// -o safety (io::CheckOutputFile), on real files.
+// -o safety (io::CheckOutputFile) and stale-temporary removal, on real files.
 #include "pcmsim/io/output_file.hpp"
 
 #include <sys/stat.h>
@@ -48,6 +48,19 @@ TEST(OutputFileTest, RefusesWhatIsNotAPcmsimResultOrIsAnInput) {
   EXPECT_NO_THROW(CheckOutputFile(dir / "old.h5", {dir / "exp.toml"}));
   testing::WriteFile(dir / "exp.toml", "[experiment]\n");
   EXPECT_FALSE(IsPcmsimFile(dir / "exp.toml"));
+}
+
+// Regression: after kill -9 during a write, OUT.h5.tmp stayed behind (unopenable).
+TEST(OutputFileTest, StaleTemporaryIsRemovedAndReported) {
+  const auto dir = testing::TempDir();
+  testing::WriteFile(dir / "r.h5.tmp", "\x89HDF\r\n partial");
+  std::vector<std::string> lines;
+  RemoveStaleTemporary(dir / "r.h5", [&](const std::string& m) { lines.push_back(m); });
+  EXPECT_FALSE(std::filesystem::exists(dir / "r.h5.tmp"));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("r.h5.tmp"), std::string::npos) << lines[0];
+  RemoveStaleTemporary(dir / "r.h5", [&](const std::string& m) { lines.push_back(m); });
+  EXPECT_EQ(lines.size(), 1u);  // nothing to remove, nothing said
 }
 
 }  // namespace

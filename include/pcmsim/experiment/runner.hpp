@@ -33,8 +33,8 @@ struct RunSummary {
 // Builds the network described by `e` (weights initialised from e.seed or model.init_from).
 nn::Mlp BuildNetwork(const Experiment& e);
 
-// Before any work it checks that OUTPUT and OUTPUT.ckpt may be written (CheckOutputFile)
-// and refuses to replace an existing checkpoint without resume or fresh.
+// Before any work it removes stale OUTPUT.tmp / OUTPUT.ckpt.tmp of a killed run (logged),
+// checks that OUTPUT and OUTPUT.ckpt may be written (CheckOutputFile) and refuses to replace an existing checkpoint without resume or fresh.
 RunSummary RunExperiment(const Experiment& e, const RunOptions& options);
 
 // Loads train and test sets as the experiment says.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,9 @@ bool IsPcmsimFile(const std::filesystem::path& path);
 // not exist or is a pcmsim HDF5 file, it is none of `inputs` (same file, also through
 // links), and its folder can be created and written (probed with OUTPUT.tmp).
 void CheckOutputFile(const std::filesystem::path& output, const std::vector<std::filesystem::path>& inputs);
+
+// Removes OUTPUT.tmp left behind by a killed writer (HDF5 files are written to NAME.tmp and
+// renamed when complete); `log` (may be empty) gets one line per removed file.
+void RemoveStaleTemporary(const std::filesystem::path& output, const std::function<void(const std::string&)>& log);
 
 }  // namespace pcmsim::io

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "commands.hpp"
+#include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/io/h5.hpp"
 #include "text_table.hpp"
@@ -27,6 +28,7 @@ struct RunRow {
 
 RunRow ReadRow(const std::string& file) {
   io::H5Reader in(file);
+  experiment::CheckPcmsimFile(in);
   in.Verify();
   auto num = [&](const char* key) {
     return in.HasAttr("/summary", key) ? in.AttrDouble("/summary", key) : std::numeric_limits<double>::quiet_NaN();

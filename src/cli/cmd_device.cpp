@@ -13,9 +13,9 @@
 #include "pcmsim/device/characterize.hpp"
 #include "pcmsim/device/pcm_params.hpp"
 #include "pcmsim/experiment/result_file.hpp"
-#include "pcmsim/io/output_file.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/io/h5.hpp"
+#include "pcmsim/io/output_file.hpp"
 
 namespace pcmsim::cli {
 namespace {

@@ -2,10 +2,12 @@
 // one-line message and a non-zero exit code.
 #include <exception>
 #include <iostream>
+#include <new>
 
 #include "commands.hpp"
 #include "pcmsim/core/build_info.hpp"
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/core/parallel.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"pcmsim: analog in-memory computing with phase-change memory, next to FP32 and FP8"};
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
   pcmsim::cli::RegisterEnergy(app);
   pcmsim::cli::RegisterSweep(app);
   try {
+    pcmsim::NumThreads();  // a malformed PCMSIM_THREADS is an error, even where unused
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {
       std::cout << app.help();
@@ -29,6 +32,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const pcmsim::Error& e) {
     std::cerr << "pcmsim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "pcmsim: error: out of memory (the configuration needs more memory than is available)\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "pcmsim: unexpected error: " << e.what() << "\n";

@@ -1,14 +1,20 @@
 // The run pipeline behind `pcmsim run`: checkpoint/resume and the final result file.
 #include "pcmsim/experiment/runner.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <numeric>
+#include <set>
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/experiment/inference_eval.hpp"
-#include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/io/output_file.hpp"
+#include "pcmsim/experiment/result_file.hpp"
 
 namespace pcmsim::experiment {
 
@@ -31,6 +37,7 @@ nn::Mlp BuildNetwork(const Experiment& e) {
   mlp.Initialize(e.seed);
   if (!e.model.init_from.empty()) {
     io::H5Reader in(e.model.init_from);
+    CheckPcmsimFile(in);
     in.Verify();
     ReadModel(in, mlp, false);
   }
@@ -48,8 +55,60 @@ std::string BackendLabel(const Experiment& e) {
 
 std::filesystem::path CheckpointPath(const RunOptions& o) { return o.output.string() + ".ckpt"; }
 
+// A lower bound of the memory a run needs: per weight its value, gradient and momentum in
+// float32 (every backend keeps at least these; analog and FP8 layers keep more), plus the
+// activations and their gradients of one batch. Refuses the run when this bound exceeds
+// the memory available now, instead of failing inside an allocation (std::bad_alloc).
+void CheckMemory(const Experiment& e) {
+  double weights = 0, widest = 0;
+  for (size_t i = 0; i + 1 < e.model.layers.size(); ++i) {
+    weights += static_cast<double>(e.model.layers[i]) * static_cast<double>(e.model.layers[i + 1]);
+    widest = std::max(widest, static_cast<double>(e.model.layers[i + 1]));
+  }
+  const double batch = static_cast<double>(std::max<Index>(e.train.batch_size, 1000));  // evaluation batch 1000
+  const double need = 12.0 * weights + 4.0 * 4.0 * batch * widest * static_cast<double>(e.model.layers.size());
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return;
+  const double available = static_cast<double>(pages) * static_cast<double>(page);
+  if (need > available) {
+    constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+    char buf[160];
+    std::snprintf(buf, sizeof(buf), "needs at least %.1f GiB of memory (%.3g weights), %.1f GiB are available",
+                  need / kGiB, weights, available / kGiB);
+    throw ConfigError(StrCat(e.source, ": model.layers: the network ", buf));
+  }
+}
+
+// A config value as a user wrote it: numbers in their shortest form (toml++ prints
+// 0.1 as 0.10000000000000001).
+std::string Shortest(const std::string& text) {
+  double v = 0;
+  const auto res = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (res.ec != std::errc() || res.ptr != text.data() + text.size()) return text;
+  char buf[64];
+  return std::string(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr);
+}
+
+// The keys whose values differ between two resolved configs, except experiment.threads
+// (results do not depend on the thread count), as "key: old -> new".
+std::vector<std::string> ChangedKeys(const std::string& before, const std::string& now) {
+  io::ConfigReader a = io::ConfigReader::FromString(before, "checkpoint config");
+  io::ConfigReader b = io::ConfigReader::FromString(now, "config");
+  std::set<std::string> keys;
+  for (auto& k : a.Keys()) keys.insert(k);
+  for (auto& k : b.Keys()) keys.insert(k);
+  std::vector<std::string> changed;
+  for (const std::string& k : keys) {
+    if (k == "experiment.threads") continue;
+    const std::string va = a.Has(k) ? Shortest(a.ValueText(k)) : "(unset)";
+    const std::string vb = b.Has(k) ? Shortest(b.ValueText(k)) : "(unset)";
+    if (va != vb) changed.push_back(StrCat(k, " was ", va, ", now ", vb));
+  }
+  return changed;
+}
+
 // Before any work: temporaries of a killed run removed, the output and checkpoint paths
-// safe to write, no unfinished checkpoint silently replaced.
+// safe to write, no unfinished checkpoint silently replaced, memory enough.
 void Prepare(const Experiment& e, const RunOptions& o) {
   io::RemoveStaleTemporary(o.output, o.log);
   io::RemoveStaleTemporary(CheckpointPath(o), o.log);
@@ -60,6 +119,7 @@ void Prepare(const Experiment& e, const RunOptions& o) {
                              "--resume continues it, --fresh starts over (it is replaced once the new run "
                              "checkpoints)"));
   }
+  CheckMemory(e);
 }
 
 void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp,
@@ -115,6 +175,7 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, c
 
 RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
   SetNumThreads(e.threads);
+  ResetThreadsUsed();
   Prepare(e, o);
   const std::string start = UtcNow();
   const io::Dataset train = LoadTrainSet(e);
@@ -129,10 +190,18 @@ RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
   int start_epoch = 0;
   if (o.resume && std::filesystem::exists(CheckpointPath(o))) {
     io::H5Reader ck(CheckpointPath(o));
+    CheckPcmsimFile(ck, "checkpoint");
     ck.Verify();
-    if (ck.ReadString("/config") != e.config_text) {
-      throw ConfigError(StrCat(CheckpointPath(o).string(),
-                               ": checkpoint was made with a different config; remove it or rerun without --resume"));
+    const std::string made_with = ck.ReadString("/config");
+    if (made_with != e.config_text) {
+      const std::vector<std::string> changed = ChangedKeys(made_with, e.config_text);
+      if (!changed.empty()) {
+        std::string list = changed.front();
+        for (size_t i = 1; i < changed.size() && i < 3; ++i) list += "; " + changed[i];
+        if (changed.size() > 3) list += StrCat("; and ", changed.size() - 3, " more");
+        throw ConfigError(StrCat(CheckpointPath(o).string(), ": the checkpoint was made with another config (", list,
+                                 "); rerun with the same config, or --fresh to start over"));
+      }
     }
     ReadModel(ck, mlp, true);
     s.history = ReadMetrics(ck);

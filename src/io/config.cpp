@@ -78,6 +78,10 @@ ConfigReader& ConfigReader::operator=(ConfigReader&&) noexcept = default;
 ConfigReader::~ConfigReader() = default;
 
 ConfigReader ConfigReader::FromFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw IoError(StrCat(path.string(), ": is a directory, not a config file (give the .toml file itself)"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(StrCat(path.string(), ": cannot open config file (missing or unreadable)"));
   std::ostringstream ss;

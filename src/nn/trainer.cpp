@@ -74,9 +74,12 @@ std::vector<EpochMetrics> Train(Mlp& mlp, const io::Dataset& train, const io::Da
     throw DimensionError(StrCat("dataset ", train.name, " has ", train.Features(), " features, the network takes ",
                                 mlp.Inputs()));
   }
-  if (train.classes > mlp.Outputs()) {
-    throw DimensionError(StrCat("dataset ", train.name, " has ", train.classes, " classes, the network gives ",
-                                mlp.Outputs(), " outputs"));
+  for (const io::Dataset* d : {&train, test}) {
+    if (d != nullptr && d->classes > mlp.Outputs()) {
+      throw DimensionError(StrCat(d->labels_name.empty() ? d->name : d->labels_name, ": labels go up to ",
+                                  d->classes - 1, " but the network gives ", mlp.Outputs(),
+                                  " outputs (classes 0 to ", mlp.Outputs() - 1, ")"));
+    }
   }
   std::vector<EpochMetrics> history;
   const Index n = train.Samples();

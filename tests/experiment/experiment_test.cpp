@@ -129,7 +129,8 @@ std::string FileBytes(const std::filesystem::path& p) {
 }
 
 // Regression: a run without --resume silently replaced (and at its end deleted) the
-// checkpoint of an unfinished run of the same output.
+// checkpoint of an unfinished run of the same output. Also: the resume refusal names the
+// changed key, and a threads-only change resumes.
 TEST(ExperimentTest, UnfinishedCheckpointIsKeptUnlessResumeOrFresh) {
   const auto dir = testing::TempDir();
   const std::vector<std::string> small = {"train.epochs=3", "data.train_limit=500", "data.test_limit=200",
@@ -150,9 +151,17 @@ TEST(ExperimentTest, UnfinishedCheckpointIsKeptUnlessResumeOrFresh) {
   PCMSIM_EXPECT_THROW_MSG(RunExperiment(e, plain), ConfigError, "r.h5.ckpt", "--resume", "--fresh");
   EXPECT_EQ(FileBytes(ckpt), saved);
 
+  std::vector<std::string> other_lr = small;
+  other_lr.push_back("train.lr=0.05");
   RunOptions resume = plain;
   resume.resume = true;
-  const RunSummary resumed = RunExperiment(e, resume);
+  PCMSIM_EXPECT_THROW_MSG(RunExperiment(LoadExperiment(Fp32Toml(), other_lr), resume), ConfigError, "r.h5.ckpt",
+                          "train.lr was 0.1, now 0.05", "--fresh");
+  EXPECT_EQ(FileBytes(ckpt), saved);
+
+  std::vector<std::string> two_threads = small;
+  two_threads.back() = "experiment.threads=2";
+  const RunSummary resumed = RunExperiment(LoadExperiment(Fp32Toml(), two_threads), resume);
   EXPECT_EQ(resumed.history.size(), 3u);
   EXPECT_FALSE(std::filesystem::exists(ckpt));
 

@@ -91,5 +91,11 @@ TEST(ConfigTest, RequireRejectsNonFiniteValues) {
                           "fit.low_min = nan");
 }
 
+TEST(ConfigTest, DirectoryIsNotAConfigFile) {
+  const auto dir = testing::TempDir();
+  const std::string name = dir.filename().string();
+  PCMSIM_EXPECT_THROW_MSG(ConfigReader::FromFile(dir), IoError, name.c_str(), "is a directory");
+}
+
 }  // namespace
 }  // namespace pcmsim::io

@@ -34,7 +34,8 @@ struct RunSummary {
 nn::Mlp BuildNetwork(const Experiment& e);
 
 // Before any work it removes stale OUTPUT.tmp / OUTPUT.ckpt.tmp of a killed run (logged),
-// checks that OUTPUT and OUTPUT.ckpt may be written (CheckOutputFile) and refuses to replace an existing checkpoint without resume or fresh.
+// checks that OUTPUT and OUTPUT.ckpt may be written (CheckOutputFile) and that the network
+// fits in memory, and refuses to replace an existing checkpoint without resume or fresh.
 RunSummary RunExperiment(const Experiment& e, const RunOptions& options);
 
 // Loads train and test sets as the experiment says.

@@ -1,5 +1,6 @@
 // The pcmsim command: parses arguments with CLI11 and turns every pcmsim::Error into a
-// one-line message and a non-zero exit code.
+// one-line message and a non-zero exit code: 0 success, 1 usage error, 2 bad input or a
+// failed run (pcmsim::Error), 3 internal error.
 #include <exception>
 #include <iostream>
 #include <new>
@@ -29,7 +30,9 @@ int main(int argc, char** argv) {
       return 0;
     }
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help / --version exit 0; every usage error (unknown or missing argument, a value
+    // out of range) exits 1, whatever CLI11's internal code for it.
+    return app.exit(e) == 0 ? 0 : 1;
   } catch (const pcmsim::Error& e) {
     std::cerr << "pcmsim: error: " << e.what() << "\n";
     return 2;

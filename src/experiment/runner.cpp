@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <numeric>
 #include <set>
 
@@ -13,8 +14,8 @@
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/experiment/inference_eval.hpp"
-#include "pcmsim/io/output_file.hpp"
 #include "pcmsim/experiment/result_file.hpp"
+#include "pcmsim/io/output_file.hpp"
 
 namespace pcmsim::experiment {
 
@@ -55,22 +56,34 @@ std::string BackendLabel(const Experiment& e) {
 
 std::filesystem::path CheckpointPath(const RunOptions& o) { return o.output.string() + ".ckpt"; }
 
-// A lower bound of the memory a run needs: per weight its value, gradient and momentum in
-// float32 (every backend keeps at least these; analog and FP8 layers keep more), plus the
-// activations and their gradients of one batch. Refuses the run when this bound exceeds
-// the memory available now, instead of failing inside an allocation (std::bad_alloc).
+// Memory the system can give a new allocation now: MemAvailable of /proc/meminfo (free
+// plus reclaimable cache), else the physical memory; 0 if unknown.
+double AvailableMemory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  while (std::getline(meminfo, line)) {
+    double kib = 0;
+    if (std::sscanf(line.c_str(), "MemAvailable: %lf kB", &kib) == 1) return kib * 1024.0;
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
+
+// A lower bound of the memory a run needs: every weight in float32 (all backends keep at
+// least that; momentum, FP8 masters and PCM device state come on top) and the output of the
+// widest layer for one training batch. Refuses the run when even this bound exceeds the
+// memory available now, instead of failing inside an allocation (std::bad_alloc).
 void CheckMemory(const Experiment& e) {
   double weights = 0, widest = 0;
   for (size_t i = 0; i + 1 < e.model.layers.size(); ++i) {
     weights += static_cast<double>(e.model.layers[i]) * static_cast<double>(e.model.layers[i + 1]);
     widest = std::max(widest, static_cast<double>(e.model.layers[i + 1]));
   }
-  const double batch = static_cast<double>(std::max<Index>(e.train.batch_size, 1000));  // evaluation batch 1000
-  const double need = 12.0 * weights + 4.0 * 4.0 * batch * widest * static_cast<double>(e.model.layers.size());
-  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page <= 0) return;
-  const double available = static_cast<double>(pages) * static_cast<double>(page);
-  if (need > available) {
+  Index batch = e.train.batch_size;
+  if (e.data.train_limit > 0) batch = std::min(batch, e.data.train_limit);
+  const double need = 4.0 * weights + 4.0 * static_cast<double>(batch) * widest;
+  const double available = AvailableMemory();
+  if (available > 0 && need > available) {
     constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
     char buf[160];
     std::snprintf(buf, sizeof(buf), "needs at least %.1f GiB of memory (%.3g weights), %.1f GiB are available",

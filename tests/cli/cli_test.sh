@@ -319,7 +319,10 @@ TOML
   expect 0 "0  train.lr=0.05" "$PCMSIM" sweep sw.toml --list
   expect 0 "sweep sw: 2/2 points done" "$PCMSIM" sweep -q sw.toml -o table.h5
   expect 0 "2/2 points done \(0 computed now, 2 already there\)" "$PCMSIM" sweep -q sw.toml -o table.h5
+  expect 0 "table.h5" "$PCMSIM" report table.h5
+  expect 0 "test_accuracy" "$PCMSIM" report table.points/point_1.h5
   expect_error "different config" "$PCMSIM" sweep -q sw.toml -o table.h5 --set train.batch_size=25
+  expect_error "sw.toml: is an input of this run" "$PCMSIM" sweep -q sw.toml -o sw.toml
 }
 
 group_report() {

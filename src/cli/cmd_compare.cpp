@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/energy/counts_file.hpp"
 #include "pcmsim/energy/ledger.hpp"
@@ -38,6 +39,8 @@ struct RunRow {
 
 RunRow ReadRow(const std::string& file, const energy::EnergyTable* reprice) {
   io::H5Reader in(file);
+  experiment::CheckPcmsimFile(in);
+  in.Verify();
   auto num = [&](const char* key) {
     return in.HasAttr("/summary", key) ? in.AttrDouble("/summary", key) : std::numeric_limits<double>::quiet_NaN();
   };

@@ -3,6 +3,7 @@
 // print a short summary. The numbers come from device::Characterize.
 #include <cmath>
 #include <cstdio>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/io/h5.hpp"
+#include "pcmsim/io/output_file.hpp"
 
 namespace pcmsim::cli {
 namespace {
@@ -132,6 +134,8 @@ void RunDevice(DeviceArgs& a) {
   const device::PcmParams p = device::LoadPcmParams(reader);
   reader.CheckAllConsumed();
   a.options.program_verify = !a.statistical;
+  io::RemoveStaleTemporary(a.output, [](const std::string& msg) { std::cerr << msg << "\n"; });
+  io::CheckOutputFile(a.output, {a.device});
   const std::string start = experiment::UtcNow();
   const device::CharacterizeResult r = device::Characterize(p, a.options);
   io::H5Writer out(a.output);

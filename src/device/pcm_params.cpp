@@ -48,9 +48,19 @@ namespace {
 
 void ValidateFit(const StateFit& f, const std::string& key) {
   using io::Require;
-  Require(f.split >= 0.0, key + ".split", f.split, "must be >= 0");
-  Require(f.low_min <= f.low_max, key + ".low_min", f.low_min, "must be <= low_max");
-  Require(f.high_min <= f.high_max, key + ".high_min", f.high_min, "must be <= high_max");
+  using io::RequireAllowInfinite;
+  // split = inf (low branch only) and open clip bounds (±inf) are documented; the
+  // coefficients must be finite.
+  RequireAllowInfinite(f.split >= 0.0, key + ".split", f.split, "must be >= 0");
+  RequireAllowInfinite(f.low_min <= f.low_max, key + ".low_min", f.low_min, "must be <= low_max");
+  RequireAllowInfinite(true, key + ".low_max", f.low_max, "");
+  RequireAllowInfinite(f.high_min <= f.high_max, key + ".high_min", f.high_min, "must be <= high_max");
+  RequireAllowInfinite(true, key + ".high_max", f.high_max, "");
+  io::RequireFinite(key + ".log_a", f.log_a);
+  io::RequireFinite(key + ".log_b", f.log_b);
+  io::RequireFinite(key + ".pow_c", f.pow_c);
+  io::RequireFinite(key + ".pow_e", f.pow_e);
+  for (double c : f.poly) io::RequireFinite(key + ".poly", c);
   // Probe the fit over the whole range: it must be finite and non-negative everywhere.
   constexpr int kProbes = 96;  // log-spaced from 1e-7 to 1 inclusive
   for (int i = 0; i <= kProbes; ++i) {
@@ -82,6 +92,8 @@ void PcmParams::Validate() const {
   Require(read_affine_rel >= 0.0, "read.affine_rel", read_affine_rel, "must be >= 0");
   Require(read_affine >= 0.0, "read.affine_uS", read_affine / kUs, "must be >= 0");
   Require(read_noise_scale >= 0.0, "read.noise_scale", read_noise_scale, "must be >= 0");
+  io::RequireFinite("pulse.set_dg_slope", set_dg_slope);
+  io::RequireFinite("pulse.set_dg_offset_uS", set_dg_offset / kUs);
   Require(set_sd_slope >= 0.0, "pulse.set_sd_slope", set_sd_slope, "must be >= 0");
   Require(set_sd_offset >= 0.0, "pulse.set_sd_offset_uS", set_sd_offset / kUs, "must be >= 0");
   Require(set_gain_dtod >= 0.0 && set_gain_dtod < 1.0, "pulse.set_gain_dtod", set_gain_dtod, "must be in [0, 1)");

@@ -29,7 +29,7 @@ struct StateFit {
   double log_b = 0.0;                 // constant of the low branch
   double pow_c = 0.0;                 // coefficient of the power term g_r^pow_e (low branch)
   double pow_e = 0.0;                 // exponent of the power term
-  double low_min = -std::numeric_limits<double>::infinity();  // clip of the low branch
+  double low_min = -std::numeric_limits<double>::infinity();  // clip of the low branch (±inf = open)
   double low_max = std::numeric_limits<double>::infinity();
   std::array<double, 4> poly{0.0, 0.0, 0.0, 0.0};  // c0..c3 of the polynomial branch
   double high_min = -std::numeric_limits<double>::infinity();  // clip of the polynomial

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,15 +26,26 @@ constexpr std::int64_t kMaxOpset = 17;
 constexpr std::int64_t kMaxExtent = std::int64_t{1} << 20;
 constexpr std::int64_t kMaxFeatures = std::int64_t{1} << 30;
 
+// Stands for the (possibly symbolic) batch size in shape values computed inside the graph
+// (Shape -> Gather -> Unsqueeze -> Concat -> Reshape, as x.view(x.size(0), -1) exports).
+constexpr std::int64_t kBatch = std::numeric_limits<std::int64_t>::min();
+
 std::string IntsText(const std::vector<std::int64_t>& v) {
   std::ostringstream os;
   os << '[';
-  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+  for (size_t i = 0; i < v.size(); ++i) {
+    os << (i ? ", " : "");
+    if (v[i] == kBatch) {
+      os << "batch";
+    } else {
+      os << v[i];
+    }
+  }
   os << ']';
   return os.str();
 }
 
-Index Product(const SampleShape& s) {
+Index Product(const ImportedShape& s) {
   Index p = 1;
   for (const Index d : s) p *= d;
   return p;
@@ -193,7 +205,7 @@ class Lowering {
   void NeedImage(const onnx::Node& n) const {
     if (shape_.size() != 3) Fail(n, StrCat("input is ", ShapeText(shape_), ", not [channels, height, width]"));
   }
-  ImportedLayer& Emit(const onnx::Node& n, ImportedKind kind, SampleShape out_shape) {
+  ImportedLayer& Emit(const onnx::Node& n, ImportedKind kind, ImportedShape out_shape) {
     ImportedLayer l;
     l.kind = kind;
     l.node = Label(n);
@@ -247,7 +259,7 @@ class Lowering {
     }
     return w;
   }
-  SampleShape WindowOut(Index channels, const Window& w) const {
+  ImportedShape WindowOut(Index channels, const Window& w) const {
     return {channels, (shape_[1] + 2 * w.ph - w.kh) / w.sh + 1, (shape_[2] + 2 * w.pw - w.kw) / w.sw + 1};
   }
 
@@ -420,8 +432,7 @@ class Lowering {
   void Reshape(const onnx::Node& n) {
     OnlyAttrs(n, {"allowzero"});
     TakeData(n);
-    const onnx::Tensor& s = Const(n, 1, "shape", onnx::kInt64);
-    const std::vector<std::int64_t>& t = s.ints;
+    const std::vector<std::int64_t> t = IntsOf(n, 1, "shape").v;
     const Index features = Product(shape_);
     const bool allow_zero = AttrInt(n, "allowzero", 0) != 0;
     auto fail = [&] {
@@ -429,11 +440,80 @@ class Lowering {
                      "], e.g. [-1, ", features, "] or [0, -1])"));
     };
     if (t.size() != 2 || (allow_zero && (t[0] == 0 || t[1] == 0))) fail();
-    const bool batch_ok = t[0] == 0 || (t[0] == -1 && t[1] != -1) || (batch_ && t[0] == *batch_);
+    const bool batch_ok = t[0] == 0 || t[0] == kBatch || (t[0] == -1 && t[1] != -1) || (batch_ && t[0] == *batch_);
     const bool features_ok = t[1] == features || (t[1] == -1 && t[0] != -1) || (t[1] == 0 && shape_.size() == 1);
     if (!batch_ok || !features_ok) fail();
     if (shape_.size() > 1) Emit(n, ImportedKind::kFlatten, {features});
     Advance(n);
+  }
+
+  // --- integer shape values computed in the graph ------------------------------------------
+  struct Ints {
+    std::vector<std::int64_t> v;
+    bool scalar = false;
+  };
+  // Input `i` as integers: a computed shape value or an INT64 constant.
+  Ints IntsOf(const onnx::Node& n, size_t i, const char* role) const {
+    if (auto it = shape_values_.find(Input(n, i)); it != shape_values_.end()) return it->second;
+    const onnx::Tensor& t = Const(n, i, role, onnx::kInt64);
+    if (t.dims.size() > 1) Fail(n, StrCat(role, " '", t.name, "' has dims ", IntsText(t.dims), "; expected a scalar or a list"));
+    return {t.ints, t.dims.empty()};
+  }
+  bool IsIntValue(const std::string& name) const {
+    if (shape_values_.count(name)) return true;
+    auto it = consts_.find(name);
+    return it != consts_.end() && it->second->data_type == onnx::kInt64;
+  }
+  void SetIntValue(const onnx::Node& n, Ints v) {
+    if (n.outputs.size() != 1 || n.outputs[0].empty()) Fail(n, "expected one output");
+    shape_values_[n.outputs[0]] = std::move(v);
+  }
+
+  void Shape(const onnx::Node& n) {
+    OnlyAttrs(n, {});
+    if (Input(n, 0) != current_) Fail(n, StrCat("takes the shape of '", Input(n, 0), "', not of the running activation"));
+    Ints v;
+    v.v.push_back(kBatch);
+    v.v.insert(v.v.end(), shape_.begin(), shape_.end());
+    SetIntValue(n, std::move(v));
+  }
+
+  void Gather(const onnx::Node& n) {
+    OnlyAttrs(n, {"axis"});
+    if (AttrInt(n, "axis", 0) != 0) Fail(n, "axis must be 0 on a shape value");
+    const Ints data = IntsOf(n, 0, "data"), idx = IntsOf(n, 1, "indices");
+    if (data.scalar) Fail(n, "gathers from a scalar");
+    Ints out;
+    out.scalar = idx.scalar;
+    for (std::int64_t k : idx.v) {
+      const auto size = static_cast<std::int64_t>(data.v.size());
+      if (k < 0) k += size;
+      if (k < 0 || k >= size) Fail(n, StrCat("index ", k, " out of range for a shape of ", size, " values"));
+      out.v.push_back(data.v[static_cast<size_t>(k)]);
+    }
+    SetIntValue(n, std::move(out));
+  }
+
+  void Unsqueeze(const onnx::Node& n) {
+    OnlyAttrs(n, {"axes"});
+    const Ints data = IntsOf(n, 0, "data");
+    const std::vector<std::int64_t> axes = Attr(n, "axes") ? AttrInts(n, "axes", {}) : IntsOf(n, 1, "axes").v;
+    if (!data.scalar || axes != std::vector<std::int64_t>{0}) {
+      Fail(n, "only a scalar shape value unsqueezed on axis 0 is supported");
+    }
+    SetIntValue(n, {data.v, false});
+  }
+
+  void Concat(const onnx::Node& n) {
+    OnlyAttrs(n, {"axis"});
+    if (AttrInt(n, "axis", 0) != 0) Fail(n, "axis must be 0 on shape values");
+    Ints out;
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      const Ints part = IntsOf(n, i, "input");
+      if (part.scalar) Fail(n, "concatenates a scalar");
+      out.v.insert(out.v.end(), part.v.begin(), part.v.end());
+    }
+    SetIntValue(n, std::move(out));
   }
 
   void Softmax(const onnx::Node& n) {
@@ -490,6 +570,13 @@ class Lowering {
     if (op == "Flatten") return Flatten(n);
     if (op == "Reshape") return Reshape(n);
     if (op == "Softmax" || op == "LogSoftmax") return Softmax(n);
+    // Shape arithmetic (as x.view(x.size(0), -1) exports): only on integer shape values.
+    if (op == "Shape") return Shape(n);
+    if ((op == "Gather" || op == "Unsqueeze" || op == "Concat") && !n.inputs.empty() && IsIntValue(n.inputs[0])) {
+      if (op == "Gather") return Gather(n);
+      if (op == "Unsqueeze") return Unsqueeze(n);
+      return Concat(n);
+    }
     if (op == "Identity") {
       if (auto it = consts_.find(Input(n, 0)); it != consts_.end() && n.outputs.size() == 1) {
         consts_[n.outputs[0]] = it->second;  // an alias of a weight (PyTorch emits these)
@@ -505,11 +592,10 @@ class Lowering {
     }
     std::string hint;
     if (op == "BatchNormalization") hint = "; fold it into the preceding Conv/Gemm (export in eval mode) or remove it";
-    if (op == "Shape" || op == "Gather" || op == "Concat" || op == "Unsqueeze") {
-      hint = "; a computed reshape: export with torch.flatten(x, 1) or nn.Flatten()";
-    }
+    if (op == "Gather" || op == "Concat" || op == "Unsqueeze") hint = "; only on shape values feeding a Reshape";
     Fail(n, StrCat("operator not supported (supported: Gemm, MatMul, Add (bias), Conv, Relu, Sigmoid, Tanh, MaxPool, "
-                   "AveragePool, Flatten, Reshape, Softmax, LogSoftmax, Identity, Dropout, Constant)", hint));
+                   "AveragePool, Flatten, Reshape, Softmax, LogSoftmax, Identity, Dropout, Constant; Shape, Gather, Unsqueeze, "
+                   "Concat on shape values)", hint));
   }
 
   void Finish() {
@@ -534,10 +620,11 @@ class Lowering {
   std::string name_;
   ImportedModel out_;
   std::map<std::string, const onnx::Tensor*> consts_;
+  std::map<std::string, Ints> shape_values_;  // integer values computed by shape nodes
   std::vector<std::unique_ptr<onnx::Tensor>> owned_;  // Constant node outputs
   std::vector<std::string> extra_outputs_;
   std::string current_;       // the running activation tensor
-  SampleShape shape_;         // its per-sample shape
+  ImportedShape shape_;         // its per-sample shape
   std::optional<std::int64_t> batch_;  // fixed batch size of the input, if not dynamic
   bool bias_open_ = false;    // the last layer is weighted and may take an Add bias
   std::string softmax_;       // the Softmax node seen, if any
@@ -560,7 +647,7 @@ const char* ImportedKindName(ImportedKind kind) {
   return "unknown";
 }
 
-std::string ShapeText(const SampleShape& s) {
+std::string ShapeText(const ImportedShape& s) {
   std::ostringstream os;
   os << '[';
   for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];

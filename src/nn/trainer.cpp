@@ -67,16 +67,25 @@ void Gather(const Dataset& d, const std::vector<Index>& order, Index begin, Inde
 
 }  // namespace
 
-std::vector<EpochMetrics> Train(Mlp& mlp, const Dataset& train, const Dataset* test,
+void CheckInputShape(const Network& net, const Dataset& data) {
+  // A data set made in code without a shape is a flat feature vector.
+  const TensorShape shape = data.shape.Size() == data.Features() ? data.shape : TensorShape{data.Features(), 1, 1};
+  if (!net.Accepts(shape) || data.Features() != net.Inputs()) {
+    throw DimensionError(StrCat("dataset ", data.name, " has samples of shape ", shape.ToString(), " (",
+                                data.Features(), " features), the network takes ", net.InputShape().ToString()));
+  }
+}
+
+std::vector<EpochMetrics> Train(Network& mlp, const Dataset& train, const Dataset* test,
                                 const TrainOptions& o, const TrainCallbacks& cb, int start_epoch) {
   o.Validate();
-  if (train.Features() != mlp.Inputs()) {
-    throw DimensionError(StrCat("dataset ", train.name, " has ", train.Features(), " features, the network takes ",
-                                mlp.Inputs()));
-  }
-  if (train.classes > mlp.Outputs()) {
-    throw DimensionError(StrCat("dataset ", train.name, " has ", train.classes, " classes, the network gives ",
-                                mlp.Outputs(), " outputs"));
+  CheckInputShape(mlp, train);
+  for (const Dataset* d : {&train, test}) {
+    if (d != nullptr && d->classes > mlp.Outputs()) {
+      throw DimensionError(StrCat(d->labels_name.empty() ? d->name : d->labels_name, ": labels go up to ",
+                                  d->classes - 1, " but the network gives ", mlp.Outputs(),
+                                  " outputs (classes 0 to ", mlp.Outputs() - 1, ")"));
+    }
   }
   std::vector<EpochMetrics> history;
   const Index n = train.Samples();
@@ -124,11 +133,8 @@ std::vector<EpochMetrics> Train(Mlp& mlp, const Dataset& train, const Dataset* t
   return history;
 }
 
-double Evaluate(Mlp& mlp, const Dataset& data, Index batch) {
-  if (data.Features() != mlp.Inputs()) {
-    throw DimensionError(StrCat("dataset ", data.name, " has ", data.Features(), " features, the network takes ",
-                                mlp.Inputs()));
-  }
+double Evaluate(Network& mlp, const Dataset& data, Index batch) {
+  CheckInputShape(mlp, data);
   Index correct = 0;
   Matrix xb;
   for (Index begin = 0; begin < data.Samples(); begin += batch) {

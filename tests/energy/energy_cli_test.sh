@@ -13,10 +13,14 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 grep -q "^energy level: chip (tables devices/energy_digital_7nm.toml" chip.txt || fail "no chip level header"
 grep -q "calibrated to: chip.anchor.one_phase = 9.76 TOPS/W on a 256x256 MVM" chip.txt || fail "no HERMES derivation"
 grep -q "calibrated to: chip.anchor.hfp8_training = 3.58 TOPS/W" chip.txt || fail "no HFP8 derivation"
+# The anchor table: the model's pricing of each anchor workload next to the measured figure.
+grep -Eq "^chip.anchor.one_phase +256x256 MVM, 8-bit in, 8-bit out +9.76 +9.76 +" chip.txt || fail "anchor table"
 "$PCMSIM" energy > device.txt
 grep -q "^energy level: device" device.txt || fail "no device level header"
 grep -q "calibrated to" device.txt && fail "device level prints a calibration"
-"$PCMSIM" energy --tables chip --analog-set chip.calibrate_to=four_phase | grep -q "chip.anchor.four_phase = 2.48" \
+# Outputs go to files before grep -q: under pipefail an early grep exit would SIGPIPE pcmsim.
+"$PCMSIM" energy --tables chip --analog-set chip.calibrate_to=four_phase > four_phase.txt
+grep -q "chip.anchor.four_phase = 2.48" four_phase.txt \
   || fail "--analog-set does not reach the chip section"
 # Both levels side by side in one table, whichever level is chosen.
 for f in chip.txt device.txt; do
@@ -29,7 +33,8 @@ done
 "$PCMSIM" compare run.h5 --format json > stored.json
 "$PCMSIM" compare run.h5 --tables device --format json > device.json
 "$PCMSIM" compare run.h5 --tables chip --baseline run.h5 --format json > chip.json
-"$PCMSIM" compare run.h5 --tables chip | head -1 | grep -q "^energy level: chip (priced again" || fail "compare header"
+"$PCMSIM" compare run.h5 --tables chip > compare_chip.txt
+head -1 compare_chip.txt | grep -q "^energy level: chip (priced again" || fail "compare header"
 $PY - <<'PYEOF'
 import json
 s, d, c = (json.load(open(f)) for f in ("stored.json", "device.json", "chip.json"))

@@ -206,6 +206,36 @@ def mlp_relu():
     write_expected("mlp_relu", x, w2.astype(np.float64) @ relu(w1.astype(np.float64) @ x.ravel() + b1) + b2)
 
 
+def cnn_view(opset):
+    """x.view(x.size(0), -1) as PyTorch exports it with a dynamic batch: Shape -> Gather ->
+    Unsqueeze (axes an attribute before opset 13, an input from 13) -> Concat with -1 ->
+    Reshape; then Gemm."""
+    cw, cb = weights(2, 1, 3, 3), weights(2)
+    fw, fb = weights(3, 2 * 2 * 2), weights(3)
+    unsq = (helper.make_node("Unsqueeze", ["n"], ["n1"], name="/Unsqueeze", axes=[0]) if opset < 13 else
+            helper.make_node("Unsqueeze", ["n", "axes0"], ["n1"], name="/Unsqueeze"))
+    nodes = [
+        helper.make_node("Conv", ["x", "conv.weight", "conv.bias"], ["c"], name="/conv/Conv", kernel_shape=[3, 3],
+                         strides=[2, 2]),
+        helper.make_node("Relu", ["c"], ["r"], name="/Relu"),
+        helper.make_node("Shape", ["r"], ["s"], name="/Shape"),
+        helper.make_node("Constant", [], ["zero"], name="/Constant",
+                         value=helper.make_tensor("v", TensorProto.INT64, [], [0])),
+        helper.make_node("Gather", ["s", "zero"], ["n"], name="/Gather", axis=0),
+        unsq,
+        helper.make_node("Concat", ["n1", "minus1"], ["shape"], name="/Concat", axis=0),
+        helper.make_node("Reshape", ["r", "shape"], ["f"], name="/Reshape"),
+        helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["y"], name="/fc/Gemm", transB=1),
+    ]
+    inits = {"conv.weight": cw, "conv.bias": cb, "fc.weight": fw, "fc.bias": fb, "minus1": np.array([-1], np.int64)}
+    if opset >= 13:
+        inits["axes0"] = np.array([0], np.int64)
+    name = "cnn_view_opset%d" % opset
+    save(model(nodes, inits, ["batch", 1, 5, 5], ["batch", 3], opset=opset), name)
+    x = RNG.uniform(0, 1, (1, 5, 5)).astype(np.float32)
+    write_expected(name, x, fw @ relu(conv(x, cw, cb, (2, 2), (0, 0))).ravel() + fb)
+
+
 # --- models outside the subset (one error each) -------------------------------------------
 def bad_models():
     w, b = weights(4, 6), weights(4)
@@ -275,7 +305,14 @@ def main():
     cnn()
     cnn_reshape()
     bad_models()
-    mlp_relu()  # last, so the earlier files keep their random draws
+    mlp_relu()  # added later, after the others, so the earlier files keep their random draws
+    cnn_view(11)
+    cnn_view(13)
+    # Gather on an activation (not a shape value); no random draws.
+    save(model([helper.make_node("Gather", ["x", "idx"], ["g"], name="/Gather", axis=1),
+                helper.make_node("Gemm", ["g", "w", "b"], ["y"], name="/fc/Gemm", transB=1)],
+               {"idx": np.array([0, 2], np.int64), "w": np.zeros((2, 2), np.float32), "b": np.zeros(2, np.float32)},
+               [1, 4], [1, 2]), "bad_gather")
     print("wrote", len([f for f in os.listdir(OUT) if f.endswith(".onnx")]), "models to", os.path.normpath(OUT))
 
 

@@ -146,7 +146,7 @@ using K = ImportedKind;
 TEST(OnnxTest, GemmMlpWithTransposeAlphaBetaAndSoftmax) {
   const ImportedModel m = ReadOnnx(Model("mlp_gemm"));
   EXPECT_EQ(m.opset, 13);
-  EXPECT_EQ(m.input_shape, (SampleShape{12}));  // the dynamic batch dimension is dropped
+  EXPECT_EQ(m.input_shape, (ImportedShape{12}));  // the dynamic batch dimension is dropped
   EXPECT_EQ(Kinds(m), (std::vector<K>{K::kDense, K::kRelu, K::kDense, K::kSigmoid, K::kDense}));  // Softmax dropped
   EXPECT_EQ(m.layers[0].weights.rows(), 8);
   EXPECT_EQ(m.layers[0].weights.cols(), 12);
@@ -161,13 +161,13 @@ TEST(OnnxTest, MatMulAddMlpWithTanhIdentityLogSoftmax) {
   const ImportedModel m = ReadOnnx(Model("mlp_matmul"));
   EXPECT_EQ(m.opset, 11);
   EXPECT_EQ(Kinds(m), (std::vector<K>{K::kDense, K::kTanh, K::kDense}));
-  EXPECT_EQ(m.layers[2].out_shape, (SampleShape{3}));
+  EXPECT_EQ(m.layers[2].out_shape, (ImportedShape{3}));
   ExpectMatchesNumpy("mlp_matmul");
 }
 
 TEST(OnnxTest, CnnWithConvPoolsPaddingStridesAndFlatten) {
   const ImportedModel m = ReadOnnx(Model("cnn"));
-  EXPECT_EQ(m.input_shape, (SampleShape{2, 9, 9}));
+  EXPECT_EQ(m.input_shape, (ImportedShape{2, 9, 9}));
   EXPECT_EQ(Kinds(m), (std::vector<K>{K::kConv2d, K::kRelu, K::kMaxPool2d, K::kConv2d, K::kSigmoid, K::kAvgPool2d,
                                       K::kAvgPool2d, K::kMaxPool2d, K::kFlatten, K::kDense}));
   const ImportedLayer& c1 = m.layers[0];
@@ -176,12 +176,12 @@ TEST(OnnxTest, CnnWithConvPoolsPaddingStridesAndFlatten) {
   EXPECT_EQ(c1.weights.rows(), 3);
   EXPECT_EQ(c1.weights.cols(), 2 * 3 * 3);
   EXPECT_EQ(c1.pad_h, 1);
-  EXPECT_EQ(c1.out_shape, (SampleShape{3, 9, 9}));
+  EXPECT_EQ(c1.out_shape, (ImportedShape{3, 9, 9}));
   EXPECT_EQ(m.layers[3].stride_h, 2);
   EXPECT_EQ(m.layers[3].bias, Vector::Zero(4));  // Conv without a bias input
   EXPECT_TRUE(m.layers[5].count_include_pad);
   EXPECT_FALSE(m.layers[6].count_include_pad);
-  EXPECT_EQ(m.layers[8].out_shape, (SampleShape{16}));
+  EXPECT_EQ(m.layers[8].out_shape, (ImportedShape{16}));
   ExpectMatchesNumpy("cnn");
 }
 
@@ -190,6 +190,16 @@ TEST(OnnxTest, ReshapeThroughConstantNodeAndMatMulBias) {
   EXPECT_EQ(Kinds(m), (std::vector<K>{K::kConv2d, K::kTanh, K::kFlatten, K::kDense}));
   EXPECT_EQ(m.layers[0].stride_w, 2);
   ExpectMatchesNumpy("cnn_reshape");
+}
+
+TEST(OnnxTest, ViewFlattenThroughShapeGatherUnsqueezeConcat) {
+  for (const char* name : {"cnn_view_opset11", "cnn_view_opset13"}) {
+    SCOPED_TRACE(name);
+    const ImportedModel m = ReadOnnx(Model(name));
+    EXPECT_EQ(Kinds(m), (std::vector<K>{K::kConv2d, K::kRelu, K::kFlatten, K::kDense}));
+    EXPECT_EQ(m.layers[2].out_shape, (ImportedShape{8}));
+    ExpectMatchesNumpy(name);
+  }
 }
 
 // Every model outside the subset: one line naming the file, the node, its op type and why.
@@ -217,6 +227,7 @@ TEST(OnnxTest, EveryUnsupportedCaseNamesFileNodeOpAndReason) {
       {"bad_no_flatten", {"node '/fc/Gemm' (Gemm)", "input is [2, 6, 6], not a vector; add a Flatten"}},
       {"bad_softmax_middle", {"node '/fc2/Gemm' (Gemm)", "follows the Softmax/LogSoftmax node '/Softmax'"}},
       {"bad_double_weights", {"node '/fc/Gemm' (Gemm)", "weight 'w' has data type DOUBLE, expected FLOAT"}},
+      {"bad_gather", {"node '/Gather' (Gather)", "operator not supported", "only on shape values"}},
       {"bad_external_data", {"node '/fc/Gemm' (Gemm)", "weight 'w' is stored as external data"}},
   };
   for (const BadCase& c : cases) {

@@ -89,6 +89,12 @@ class CellArray {
 
   virtual const CellCounters& counters() const = 0;
 
+  // Read I-V nonlinearity for amplitude-encoded inputs: u = V_r / V_0(T) at t_s (0 = ohmic,
+  // the default), and each cell's share of its read current through the nonlinear path
+  // (default 1; unused when u = 0). See PcmArray for the law.
+  virtual double IvArgument(double /*t_s*/) const { return 0.0; }
+  virtual void AmorphousShare(double /*t_s*/, ArrayD& out) const { out.setOnes(size()); }
+
   // Named state for checkpoints: entries "<prefix><name>"; LoadState restores exactly what
   // SaveState wrote (pcmsim::Error naming a missing or mis-shaped entry).
   virtual void SaveState(const std::string& prefix, StateMap& state) const = 0;

@@ -25,14 +25,26 @@ struct DataOptions {
 };
 
 struct ModelOptions {
-  std::vector<Index> layers = {784, 256, 128, 10};   // sizes, input first; >= 2 entries, all >= 1
-  nn::Activation activation = nn::Activation::kRelu;  // hidden layers' activation
-  std::string backend = "fp32";                     // default backend of every layer
-  std::vector<std::string> layer_backends;           // optional, one per layer, overrides `backend`
+  // The dense shorthand: sizes, input first; >= 2 entries, all >= 1 (used when `specs` is empty).
+  std::vector<Index> layers = {784, 256, 128, 10};
+  nn::Activation activation = nn::Activation::kRelu;  // hidden layers' activation (shorthand)
+  // A general network: one entry per [[model.layer]] table, in order (empty = shorthand).
+  std::vector<nn::LayerSpec> specs;
+  // Shape of one input sample: the training images' IDX header for [[model.layer]]
+  // networks, {layers[0], 1, 1} for the shorthand.
+  TensorShape input;
+  std::string backend = "fp32";                     // default backend of every weighted layer
+  std::vector<std::string> layer_backends;           // optional, one per weighted layer, overrides `backend`
   std::filesystem::path init_from;                   // earlier result file to take weights from
   // ONNX file giving architecture and weights (then layers/activation/init_from are not set).
   std::filesystem::path onnx;
   std::shared_ptr<const io::ImportedModel> imported;  // read from `onnx` when the config loads
+
+  // The network's layers: `specs`, or the dense chain of `layers`.
+  std::vector<nn::LayerSpec> Network() const;
+  TensorShape InputShape() const;
+  // Inputs of each weighted layer's matrix (dense: features in; conv2d: in_ch * k * k).
+  std::vector<Index> WeightedInputs() const;
   void Validate() const;
 };
 
@@ -57,8 +69,9 @@ struct Experiment {
   BackendSet backends;     // parsed options of every backend kind
   std::string config_text;  // the resolved config (after overrides), written into results
   std::string source;       // file it came from
+  std::vector<std::filesystem::path> inputs;  // every file the run reads: source, data, init_from, device
 
-  // Backend name of layer i (layer_backends[i] or backend).
+  // Backend name of weighted layer i (layer_backends[i] or backend).
   std::string LayerBackend(Index i) const;
 };
 

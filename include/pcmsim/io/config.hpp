@@ -2,6 +2,7 @@
 // check that every key in the file was used (a typo like `drfit_nu` fails loudly).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -36,6 +38,10 @@ class ConfigReader {
   void ApplyOverride(std::string_view assignment);
 
   bool Has(std::string_view key) const;
+  // Arrays of tables ([[model.layer]]): element i's keys are "model.layer.<i>.<key>" for
+  // every look-up, override and unknown-key check. Returns the number of tables (0 when
+  // absent); ConfigError if the key holds something else.
+  std::size_t TableArraySize(std::string_view key) const;
   // Typed look-ups: return `fallback` when the key is absent; ConfigError on a wrong type.
   bool GetBool(std::string_view key, bool fallback);
   std::int64_t GetInt(std::string_view key, std::int64_t fallback);
@@ -47,6 +53,8 @@ class ConfigReader {
   // A path: relative values from the file resolve against the file's folder, relative
   // values from --set against the current directory.
   std::filesystem::path GetPath(std::string_view key, const std::filesystem::path& fallback);
+  // Every non-empty path GetPath returned so far (the files a run reads, for -o checks).
+  const std::vector<std::filesystem::path>& PathsRead() const;
 
   // Enum look-up by name: `names` maps accepted strings to values; the error lists them.
   template <typename E>
@@ -101,5 +109,7 @@ class ConfigReader {
 
 // Validate() helpers live in core (core/validate.hpp); io code may keep calling io::Require.
 using pcmsim::Require;
+using pcmsim::RequireFinite;
+using pcmsim::RequireAllowInfinite;
 
 }  // namespace pcmsim::io

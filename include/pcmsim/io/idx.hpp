@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pcmsim/core/dataset.hpp"
@@ -22,6 +24,18 @@ struct IdxArray {
 // IoError names the file and the reason: unreadable, bad magic, unsupported type,
 // truncated data, trailing bytes.
 IdxArray ReadIdx(const std::filesystem::path& path);
+
+// Parses the (already decompressed) bytes of an IDX file; `source` names it in messages.
+// ReadIdx is ReadAll + ParseIdx; the fuzz harness calls this directly on its input.
+IdxArray ParseIdx(std::span<const std::uint8_t> bytes, std::string_view source);
+
+// Only the dimensions of an IDX file (reads the header, not the data). Same errors.
+std::vector<std::uint32_t> ReadIdxDims(const std::filesystem::path& path);
+
+// The shape of one sample of an images IDX with dimensions `dims` (N first): N x rows x
+// cols -> 1 x rows x cols; N x channels x rows x cols -> channels x rows x cols; N x
+// features -> features x 1 x 1.
+TensorShape SampleShape(const std::vector<std::uint32_t>& dims);
 
 // Images scaled to [0, 1] as features x samples (one image per column), with labels.
 using Dataset = pcmsim::Dataset;  // core/dataset.hpp (the trainer's type, filled here)

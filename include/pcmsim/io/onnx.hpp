@@ -23,14 +23,14 @@ const char* ImportedKindName(ImportedKind kind);  // "dense", "conv2d", ..., "re
 
 // Per-sample shape of a tensor, batch dimension excluded: {features} for a vector,
 // {channels, height, width} for an image.
-using SampleShape = std::vector<Index>;
-std::string ShapeText(const SampleShape& s);  // "[1, 28, 28]"
+using ImportedShape = std::vector<Index>;
+std::string ShapeText(const ImportedShape& s);  // "[1, 28, 28]"
 
 struct ImportedLayer {
   ImportedKind kind = ImportedKind::kDense;
   std::string node;     // ONNX node name (or "#k" when unnamed), for messages
   std::string op_type;  // ONNX op it came from ("Gemm", "MatMul", "Conv", ...)
-  SampleShape in_shape, out_shape;
+  ImportedShape in_shape, out_shape;
 
   // dense: out x in. conv2d: out_channels x (in_channels * kernel_h * kernel_w), columns in
   // (channel, kernel row, kernel column) order with the column fastest, i.e. PyTorch's
@@ -48,7 +48,7 @@ struct ImportedModel {
   std::string source;   // file name (or buffer name) it was read from
   std::string producer; // producer_name and version, e.g. "pytorch 1.13.1"
   std::int64_t opset = 0;
-  SampleShape input_shape;
+  ImportedShape input_shape;
   std::vector<ImportedLayer> layers;
   Index Outputs() const;  // number of logits
 };

@@ -30,7 +30,6 @@ std::string_view ToString(MultiplyCompensation c) {
 }
 
 void MultiplyStudyOptions::Validate() const {
-  using Require;
   Require(cells >= 100, "--cells", double(cells), "must be >= 100");
   Require(input_bits >= 1 && input_bits <= 16, "--input-bits", input_bits, "must be in [1, 16]");
   Require(!times_s.empty(), "--times", 0.0, "needs at least one time");

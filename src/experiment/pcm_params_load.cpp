@@ -11,6 +11,7 @@ using device::StateFit;
 using device::ReadNoiseModel;
 using device::CellModel;
 using device::ConventionalParams;
+using device::PvToleranceMode;
 
 namespace {
 

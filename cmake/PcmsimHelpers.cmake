@@ -17,6 +17,16 @@ function(pcmsim_set_warnings target)
       -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(PCMSIM_FUZZ)
+    # Coverage instrumentation for libFuzzer everywhere; only the harnesses link its main().
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+      -fno-sanitize-recover=undefined -g)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+  if(PCMSIM_TSAN)
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer -g)
+    target_link_options(${target} PRIVATE -fsanitize=thread)
+  endif()
 endfunction()
 
 # pcmsim_add_test(NAME source.cpp [LABELS l1 l2]): one GoogleTest binary registered with CTest.

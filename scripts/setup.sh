@@ -11,6 +11,7 @@ PACKAGES=(build-essential cmake pkg-config git libeigen3-dev libboost-random-dev
           libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libgtest-dev googletest libbenchmark-dev
           libopenmpi-dev openmpi-bin python3-h5py python3-matplotlib jupyter-nbconvert python3-ipykernel
           dataset-fashion-mnist)
+PACKAGES+=(clang libfuzzer-14-dev)  # fuzz/ harnesses (libFuzzer), built and smoke-run by .ci/run
 
 if [[ "${PCMSIM_SKIP_APT:-0}" != 1 ]]; then
   missing=()

@@ -5,6 +5,7 @@
 
 #include <boost/version.hpp>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include "pcmsim/core/build_info.hpp"
@@ -20,6 +21,24 @@ std::string UtcNow() {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+void CheckPcmsimFile(const io::H5Reader& in, std::string_view kind) {
+  const std::string file = in.Path().string();
+  if (!in.HasAttr("/", "schema_version") || !in.HasAttr("/", "kind")) {
+    throw IoError(StrCat(file, ": not a pcmsim file (an HDF5 file without pcmsim's schema_version and kind attributes)"));
+  }
+  if (in.AttrKind("/", "schema_version") != io::H5Kind::kInteger) {
+    throw IoError(StrCat(file, ": schema_version is not an integer (not a pcmsim file?)"));
+  }
+  const std::int64_t v = in.AttrInt("/", "schema_version");
+  if (v < 1 || v > kSchemaVersion) {
+    throw IoError(StrCat(file, ": schema version ", v, " is not one this pcmsim reads (1 to ", kSchemaVersion,
+                         "; written by a newer pcmsim?)"));
+  }
+  if (!kind.empty() && in.AttrString("/", "kind") != kind) {
+    throw IoError(StrCat(file, ": is a pcmsim '", in.AttrString("/", "kind"), "' file, expected a '", kind, "' file"));
+  }
 }
 
 void WriteProvenance(io::H5Writer& out, std::string_view kind, std::uint64_t seed, const std::string& start_time) {
@@ -38,7 +57,9 @@ void WriteProvenance(io::H5Writer& out, std::string_view kind, std::uint64_t see
   out.WriteAttr("/", "boost_version", StrCat(BOOST_VERSION / 100000, ".", BOOST_VERSION / 100 % 1000, ".",
                                              BOOST_VERSION % 100));
   out.WriteAttr("/", "seed", static_cast<std::int64_t>(seed));
-  out.WriteAttr("/", "threads", static_cast<std::int64_t>(NumThreads()));
+  // The threads that actually ran (a setting above the work's chunk count runs fewer).
+  out.WriteAttr("/", "threads", static_cast<std::int64_t>(ThreadsUsed()));
+  out.WriteAttr("/", "threads_requested", static_cast<std::int64_t>(NumThreads()));
   out.WriteAttr("/", "start_time", start_time);
 }
 
@@ -75,7 +96,20 @@ std::vector<nn::EpochMetrics> ReadMetrics(const io::H5Reader& in) {
   const auto te = in.ReadVector("/metrics/test_accuracy");
   const auto sec = in.ReadVector("/metrics/seconds");
   const auto rate = in.ReadVector("/metrics/samples_per_second");
+  // Every column has one entry per epoch, and epochs are whole numbers in int range (a
+  // shorter column was read past its end, found by fuzz/fuzz_result_h5).
+  const std::string file = in.Path().string();
+  for (const auto& [name, column] : {std::pair{"lr", &lr}, {"train_loss", &loss}, {"train_accuracy", &tr},
+                                     {"test_accuracy", &te}, {"seconds", &sec}, {"samples_per_second", &rate}}) {
+    if (column->size() != epoch.size()) {
+      throw IoError(StrCat(file, ": /metrics/", name, " has ", column->size(), " entries but /metrics/epoch has ",
+                           epoch.size()));
+    }
+  }
   for (size_t i = 0; i < epoch.size(); ++i) {
+    if (!(epoch[i] >= 0 && epoch[i] <= 1e9 && epoch[i] == std::floor(epoch[i]))) {
+      throw IoError(StrCat(file, ": /metrics/epoch[", i, "] = ", epoch[i], " is not an epoch number"));
+    }
     h.push_back({static_cast<int>(epoch[i]), lr[i], loss[i], tr[i], te[i], sec[i], rate[i]});
   }
   return h;
@@ -150,9 +184,19 @@ void ReadModel(const io::H5Reader& in, nn::Network& net, bool with_state) {
                                   ", the network's layer is ", l.backend().Outputs(), "x", l.backend().Inputs()));
     }
     l.backend().SetWeights(w.cast<float>());
-    l.bias() = in.ReadMatrix(g + "/bias").cast<float>().col(0);
+    // Bias and its velocity: one value per output, as a column (a wrong length was taken
+    // as is and overran the layer's output in the next forward pass).
+    const auto column = [&](const std::string& name) {
+      const MatrixD b = in.ReadMatrix(g + "/" + name);
+      if (b.rows() != l.backend().Outputs() || b.cols() != 1) {
+        throw DimensionError(StrCat(file, ": layer ", i, " ", name, " is ", b.rows(), "x", b.cols(), ", the layer has ",
+                                    l.backend().Outputs(), " outputs"));
+      }
+      return b.cast<float>().col(0).eval();
+    };
+    l.bias() = column("bias");
     if (!with_state) continue;
-    if (in.Exists(g + "/bias_velocity")) l.bias_velocity() = in.ReadMatrix(g + "/bias_velocity").cast<float>().col(0);
+    if (in.Exists(g + "/bias_velocity")) l.bias_velocity() = column("bias_velocity");
     nn::StateMap state;
     for (const auto& name : in.Children(g + "/state")) state[name] = in.ReadMatrix(g + "/state/" + name);
     try {

@@ -25,7 +25,14 @@ struct Cell {
 };
 using Row = std::map<std::string, Cell>;  // name below /summary ("a", "group/b") -> value
 
-void ReadGroup(const io::H5Reader& in, const std::string& group, const std::string& prefix, Row& row) {
+// Point files nest a few levels below /summary; a hard-link cycle (HDF5 allows them) made
+// this recursion endless, so it stops past 32 levels or 100000 objects.
+void ReadGroup(const io::H5Reader& in, const std::string& group, const std::string& prefix, Row& row,
+               int depth, long& objects) {
+  if (depth > 32 || objects > 100000) {
+    throw IoError(StrCat(in.Path().string(), ": groups below /summary nest deeper than 32 levels or hold more than "
+                         "100000 objects, at ", group, " (a link cycle?)"));
+  }
   for (const auto& name : in.AttrNames(group)) {
     Cell c;
     switch (in.AttrKind(group, name)) {
@@ -44,9 +51,10 @@ void ReadGroup(const io::H5Reader& in, const std::string& group, const std::stri
     row[prefix + name] = std::move(c);
   }
   for (const auto& child : in.Children(group)) {
+    ++objects;
     const std::string path = group + "/" + child;
     if (in.IsGroup(path)) {
-      ReadGroup(in, path, prefix + child + "/", row);
+      ReadGroup(in, path, prefix + child + "/", row, depth + 1, objects);
       continue;
     }
     Cell c;
@@ -188,7 +196,8 @@ SweepTableInfo WriteSweepTable(const Sweep& s, const std::filesystem::path& tabl
     if (!std::filesystem::exists(file)) continue;
     const io::H5Reader in(file);
     Row row;
-    if (in.Exists("/summary")) ReadGroup(in, "/summary", "", row);
+    long objects = 0;
+    if (in.Exists("/summary")) ReadGroup(in, "/summary", "", row, 0, objects);
     rows.push_back(std::move(row));
     done.push_back(&p);
   }

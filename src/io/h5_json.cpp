@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "pcmsim/core/error.hpp"
+
 namespace pcmsim::io {
 namespace {
 
@@ -26,13 +28,27 @@ nlohmann::json AttributesToJson(const H5Reader& in, std::string_view group) {
   return j;
 }
 
-nlohmann::json GroupToJson(const H5Reader& in, std::string_view group) {
-  nlohmann::json j = AttributesToJson(in, group);
-  const std::string g(group);
+namespace {
+
+// pcmsim's files nest groups a few levels deep. A hard link can make a group its own
+// descendant (HDF5 allows cycles), and the walk then never ended (found by
+// fuzz/fuzz_result_h5); it stops with an IoError past these limits.
+constexpr int kMaxDepth = 32;
+constexpr long kMaxObjects = 100000;
+
+nlohmann::json Walk(const H5Reader& in, const std::string& g, int depth, long& objects) {
+  if (depth > kMaxDepth) {
+    throw IoError(StrCat(in.Path().string(), ": groups nest deeper than ", kMaxDepth, " levels at ", g,
+                         " (a link cycle?)"));
+  }
+  nlohmann::json j = AttributesToJson(in, g);
   for (const auto& name : in.Children(g)) {
+    if (++objects > kMaxObjects) {
+      throw IoError(StrCat(in.Path().string(), ": more than ", kMaxObjects, " objects below the group read (a link cycle?)"));
+    }
     const std::string path = (g == "/" ? "" : g) + "/" + name;
     if (in.IsGroup(path)) {
-      j[name] = GroupToJson(in, path);
+      j[name] = Walk(in, path, depth + 1, objects);
       continue;
     }
     switch (in.DatasetKind(path)) {
@@ -59,6 +75,13 @@ nlohmann::json GroupToJson(const H5Reader& in, std::string_view group) {
     }
   }
   return j;
+}
+
+}  // namespace
+
+nlohmann::json GroupToJson(const H5Reader& in, std::string_view group) {
+  long objects = 0;
+  return Walk(in, std::string(group), 0, objects);
 }
 
 }  // namespace pcmsim::io

@@ -1,9 +1,11 @@
-// IDX reading through zlib's gzread (which also reads uncompressed files transparently).
+// IDX reading: raw files, or gzip (one or more members) inflated with zlib, strictly.
 #include "pcmsim/io/idx.hpp"
 
 #include <zlib.h>
 
 #include <algorithm>
+#include <fstream>
+#include <limits>
 #include <memory>
 
 #include "pcmsim/core/error.hpp"
@@ -11,21 +13,53 @@
 namespace pcmsim::io {
 namespace {
 
+// The whole file: gzip members decompressed (one or more, concatenated), anything else
+// taken as raw bytes. Bytes after the last gzip member that do not start another member
+// are an error (zlib's gzread ignores them silently).
 std::vector<std::uint8_t> ReadAll(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw IoError(StrCat(path.string(), ": no such file"));
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> f(gzopen(path.c_str(), "rb"), gzclose);
-  if (!f) throw IoError(StrCat(path.string(), ": cannot open (unreadable)"));
+  const std::string name = path.string();
+  if (!std::filesystem::exists(path)) throw IoError(StrCat(name, ": no such file"));
+  if (std::filesystem::is_directory(path)) throw IoError(StrCat(name, ": is a directory, not an IDX file"));
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw IoError(StrCat(name, ": cannot open (unreadable)"));
+  std::vector<std::uint8_t> raw(static_cast<size_t>(in.tellg()));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()))) {
+    throw IoError(StrCat(name, ": read error"));
+  }
+  if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
   std::vector<std::uint8_t> out;
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw IoError(StrCat(name, ": zlib initialisation failed"));
+  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&z, inflateEnd);
+  z.next_in = raw.data();
+  z.avail_in = static_cast<uInt>(std::min<size_t>(raw.size(), std::numeric_limits<uInt>::max()));
   std::uint8_t buf[1 << 16];
   while (true) {
-    const int n = gzread(f.get(), buf, sizeof(buf));
-    if (n < 0) {
-      int err = 0;
-      throw IoError(StrCat(path.string(), ": read error: ", gzerror(f.get(), &err),
+    z.next_out = buf;
+    z.avail_out = sizeof(buf);
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    out.insert(out.end(), buf, buf + (sizeof(buf) - z.avail_out));
+    if (rc == Z_STREAM_END) {
+      const size_t pos = static_cast<size_t>(z.next_in - raw.data());
+      const size_t left = raw.size() - pos;
+      if (left == 0) break;
+      if (left >= 2 && raw[pos] == 0x1f && raw[pos + 1] == 0x8b) {  // another member
+        inflateReset(&z);
+        continue;
+      }
+      throw IoError(StrCat(name, ": ", left, " trailing bytes after the gzip data (corrupt or appended file?)"));
+    }
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) {
+      const size_t pos = static_cast<size_t>(z.next_in - raw.data());
+      if (pos >= raw.size()) throw IoError(StrCat(name, ": truncated gzip stream"));
+      z.avail_in = static_cast<uInt>(std::min<size_t>(raw.size() - pos, std::numeric_limits<uInt>::max()));
+      continue;
+    }
+    if (rc != Z_OK) {
+      throw IoError(StrCat(name, ": read error: ", z.msg ? z.msg : "invalid gzip data",
                            " (corrupt or truncated gzip stream?)"));
     }
-    if (n == 0) break;
-    out.insert(out.end(), buf, buf + n);
   }
   return out;
 }
@@ -45,7 +79,7 @@ std::vector<std::uint8_t> ReadHeader(const std::filesystem::path& path) {
 }
 
 // Checks magic, type and rank; returns the rank.
-int CheckHeader(const std::vector<std::uint8_t>& bytes, const std::string& name) {
+int CheckHeader(std::span<const std::uint8_t> bytes, const std::string& name) {
   if (bytes.size() < 4) throw IoError(StrCat(name, ": too short for an IDX header (", bytes.size(), " bytes)"));
   if (bytes[0] != 0 || bytes[1] != 0) {
     throw IoError(StrCat(name, ": bad IDX magic (first bytes must be 00 00; is this an IDX file?)"));
@@ -78,28 +112,28 @@ TensorShape SampleShape(const std::vector<std::uint32_t>& dims) {
   return s;
 }
 
-IdxArray ReadIdx(const std::filesystem::path& path) {
-  const std::vector<std::uint8_t> bytes = ReadAll(path);
-  const std::string name = path.string();
-  if (bytes.size() < 4) throw IoError(StrCat(name, ": too short for an IDX header (", bytes.size(), " bytes)"));
-  if (bytes[0] != 0 || bytes[1] != 0) {
-    throw IoError(StrCat(name, ": bad IDX magic (first bytes must be 00 00; is this an IDX file?)"));
-  }
-  if (bytes[2] != 0x08) {
-    throw IoError(StrCat(name, ": IDX element type 0x", std::hex, int{bytes[2]},
-                         " not supported (only unsigned bytes, 0x08)"));
-  }
-  const int rank = bytes[3];
-  if (rank < 1 || rank > 4) throw IoError(StrCat(name, ": IDX rank ", rank, " not supported (1 to 4)"));
+IdxArray ParseIdx(std::span<const std::uint8_t> bytes, std::string_view source) {
+  const std::string name(source);
+  const int rank = CheckHeader(bytes, name);
   const size_t header = 4 + 4 * static_cast<size_t>(rank);
-  if (bytes.size() < header) throw IoError(StrCat(name, ": truncated IDX header"));
   IdxArray a;
+  const size_t have = bytes.size() - header;
+  // The product of the dimensions is checked against the bytes present as it grows, so a
+  // header whose dimensions multiply past 2^64 (and wrap to the file's size) is refused.
   size_t count = 1;
+  bool overflow = false;
   for (int d = 0; d < rank; ++d) {
     a.dims.push_back(BigEndian32(&bytes[4 + 4 * static_cast<size_t>(d)]));
-    count *= a.dims.back();
+    const size_t dim = a.dims.back();
+    if (dim != 0 && count > std::numeric_limits<size_t>::max() / dim) overflow = true;
+    count *= dim;
   }
-  const size_t have = bytes.size() - header;
+  if (overflow) {
+    std::string shape;
+    for (std::uint32_t dim : a.dims) shape += StrCat(shape.empty() ? "" : " x ", dim);
+    throw IoError(StrCat(name, ": truncated data: header promises ", shape, " bytes (more than 2^64), file has ",
+                         have));
+  }
   if (have < count) {
     throw IoError(StrCat(name, ": truncated data: header promises ", count, " bytes, file has ", have));
   }
@@ -107,6 +141,8 @@ IdxArray ReadIdx(const std::filesystem::path& path) {
   a.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
   return a;
 }
+
+IdxArray ReadIdx(const std::filesystem::path& path) { return ParseIdx(ReadAll(path), path.string()); }
 
 Dataset LoadIdxDataset(const std::filesystem::path& images, const std::filesystem::path& labels, Index limit) {
   const IdxArray img = ReadIdx(images);
@@ -117,13 +153,18 @@ Dataset LoadIdxDataset(const std::filesystem::path& images, const std::filesyste
     throw IoError(StrCat(images.string(), " has ", img.dims[0], " images but ", labels.string(), " has ",
                          lab.dims[0], " labels"));
   }
+  if (img.dims[0] == 0) {
+    throw IoError(StrCat(images.string(), ": holds 0 images (an empty dataset cannot be trained on or evaluated)"));
+  }
+  const Index features = static_cast<Index>(img.data.size() / img.dims[0]);
+  if (features == 0) throw IoError(StrCat(images.string(), ": images have 0 pixels (a dimension is 0)"));
   Index n = img.dims[0];
   if (limit > 0) n = std::min(n, limit);
-  const Index features = static_cast<Index>(img.data.size() / img.dims[0]);
   Dataset ds;
   ds.name = images.filename().string();
   ds.shape = SampleShape(img.dims);
   if (ds.shape.Size() != features) ds.shape = {features, 1, 1};
+  ds.labels_name = labels.string();
   ds.x.resize(features, n);
   for (Index j = 0; j < n; ++j)
     for (Index i = 0; i < features; ++i)

@@ -12,6 +12,8 @@ namespace pcmsim::io {
 // Only the attributes of `group`, as a flat object.
 nlohmann::json AttributesToJson(const H5Reader& in, std::string_view group);
 
+// The group and everything below it; IoError past 32 levels or 100000 objects (a hard
+// link can make a group its own descendant).
 nlohmann::json GroupToJson(const H5Reader& in, std::string_view group);
 
 }  // namespace pcmsim::io

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pcmsim/core/shape.hpp"
@@ -23,6 +25,10 @@ struct IdxArray {
 // truncated data, trailing bytes.
 IdxArray ReadIdx(const std::filesystem::path& path);
 
+// Parses the (already decompressed) bytes of an IDX file; `source` names it in messages.
+// ReadIdx is ReadAll + ParseIdx; the fuzz harness calls this directly on its input.
+IdxArray ParseIdx(std::span<const std::uint8_t> bytes, std::string_view source);
+
 // Only the dimensions of an IDX file (reads the header, not the data). Same errors.
 std::vector<std::uint32_t> ReadIdxDims(const std::filesystem::path& path);
 
@@ -36,8 +42,9 @@ struct Dataset {
   Matrix x;                          // features x samples
   std::vector<std::uint8_t> labels;  // one per column of x
   int classes = 0;                   // max label + 1
-  std::string name;                  // for messages and results
+  std::string name;                  // for messages and results (the images file's name)
   TensorShape shape;                 // of one sample (from the IDX header); Size() == Features()
+  std::string labels_name;           // the labels file's path, for messages about labels
   Index Samples() const { return x.cols(); }
   Index Features() const { return x.rows(); }
 };

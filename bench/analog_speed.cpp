@@ -24,20 +24,20 @@ namespace {
 
 const std::vector<Index> kSizes{784, 256, 128, 10};
 
-nn::Mlp Fp32Net() {
+nn::Network Fp32Net() {
   std::vector<nn::BackendPtr> b;
   for (size_t i = 0; i + 1 < kSizes.size(); ++i) b.push_back(std::make_unique<nn::Fp32Backend>(kSizes[i], kSizes[i + 1]));
-  nn::Mlp mlp(std::move(b), nn::Activation::kRelu);
+  nn::Network mlp(std::move(b), nn::Activation::kRelu);
   mlp.Initialize(1);
   return mlp;
 }
 
-nn::Mlp AnalogNet(const nn::AnalogOptions& o) {
+nn::Network AnalogNet(const nn::AnalogOptions& o) {
   std::vector<nn::BackendPtr> b;
   for (size_t i = 0; i + 1 < kSizes.size(); ++i) {
     b.push_back(std::make_unique<nn::AnalogBackend>(kSizes[i], kSizes[i + 1], o, 1, static_cast<Index>(i)));
   }
-  nn::Mlp mlp(std::move(b), nn::Activation::kRelu);
+  nn::Network mlp(std::move(b), nn::Activation::kRelu);
   mlp.Initialize(1);
   return mlp;
 }
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   o.lr = 0.02;
   o.momentum = 0.9;
 
-  nn::Mlp fp32 = Fp32Net();
+  nn::Network fp32 = Fp32Net();
   const double fp32_epoch = BestEpoch(nn::Train(fp32, train, nullptr, o, {}));
   const double fp32_eval = bench::BestSeconds([&] { nn::Evaluate(fp32, test); }, 5);
 
@@ -71,18 +71,18 @@ int main(int argc, char** argv) {
   mixed.training = nn::AnalogTraining::kMixed;
   mixed.device = device::LoadPcmParamsFile(src + "/devices/pcm_training.toml");
   mixed.headroom = 4.0;
-  nn::Mlp analog = AnalogNet(mixed);
+  nn::Network analog = AnalogNet(mixed);
   const double mixed_epoch = BestEpoch(nn::Train(analog, train, nullptr, o, {}));
   const double mixed_acc = nn::Evaluate(analog, test);
 
   nn::AnalogOptions hwa;
   hwa.training = nn::AnalogTraining::kHwa;
   hwa.device = device::LoadPcmParamsFile(src + "/devices/pcm_conventional.toml");
-  nn::Mlp inference = AnalogNet(hwa);
+  nn::Network inference = AnalogNet(hwa);
   for (Index l = 0; l < fp32.NumLayers(); ++l) {
-    inference.layer(l).backend->SetWeights(fp32.layer(l).backend->Weights());
-    inference.layer(l).bias = fp32.layer(l).bias;
-    auto& a = static_cast<nn::AnalogBackend&>(*inference.layer(l).backend);
+    inference.weighted(l).backend().SetWeights(fp32.weighted(l).backend().Weights());
+    inference.weighted(l).bias() = fp32.weighted(l).bias();
+    auto& a = static_cast<nn::AnalogBackend&>(inference.weighted(l).backend());
     a.ProgramForInference(0);
     a.ReadAfter(3600.0);
   }

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   b.push_back(std::make_unique<nn::Fp32Backend>(784, 256));
   b.push_back(std::make_unique<nn::Fp32Backend>(256, 128));
   b.push_back(std::make_unique<nn::Fp32Backend>(128, 10));
-  nn::Mlp mlp(std::move(b), nn::Activation::kRelu);
+  nn::Network mlp(std::move(b), nn::Activation::kRelu);
   mlp.Initialize(1);
   nn::TrainOptions o;
   o.epochs = epochs;
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
     b8.push_back(std::make_unique<nn::Fp8Backend>(sizes[l], sizes[l + 1], f8, StreamSeed(1, "fp8_layer", l),
                                                   l == 0 || l == 2));
   }
-  nn::Mlp mlp8(std::move(b8), nn::Activation::kRelu);
+  nn::Network mlp8(std::move(b8), nn::Activation::kRelu);
   mlp8.Initialize(1);
   nn::TrainOptions o8 = o;
   o8.epochs = 2;

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config git libeigen3-dev libboost-random-dev libhdf5-dev zlib1g-dev
           libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libgtest-dev googletest libbenchmark-dev
-          libopenmpi-dev openmpi-bin python3-h5py python3-matplotlib jupyter-nbconvert python3-ipykernel)
+          libopenmpi-dev openmpi-bin python3-h5py python3-matplotlib jupyter-nbconvert python3-ipykernel
+          dataset-fashion-mnist)
 
 if [[ "${PCMSIM_SKIP_APT:-0}" != 1 ]]; then
   missing=()

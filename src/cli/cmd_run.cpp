@@ -65,7 +65,7 @@ void Run(const RunArgs& a) {
   o.progress = Progress(e, a.quiet);
   o.log = [](const std::string& msg) { std::cerr << msg << "\n"; };
   if (!a.quiet) {
-    std::cerr << "pcmsim run " << e.name << ": " << e.model.layers.size() - 1 << " layers, backend "
+    std::cerr << "pcmsim run " << e.name << ": " << e.model.Network().size() << " layers, backend "
               << e.model.backend << ", " << e.train.epochs << " epochs, seed " << e.seed << " -> " << o.output.string()
               << "\n";
   }

@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/experiment/onnx_model.hpp"
+#include "pcmsim/io/idx.hpp"
 #include "pcmsim/numerics/int_quant.hpp"
 
 namespace pcmsim::experiment {
@@ -21,10 +23,30 @@ void DataOptions::Validate() const {
               "test_images and test_labels go together");
 }
 
+std::vector<nn::LayerSpec> ModelOptions::Network() const {
+  return specs.empty() ? nn::DenseChain(layers, activation) : specs;
+}
+
+TensorShape ModelOptions::InputShape() const { return specs.empty() ? TensorShape{layers.front(), 1, 1} : input; }
+
+std::vector<Index> ModelOptions::WeightedInputs() const {
+  const std::vector<nn::LayerSpec> net = Network();
+  const std::vector<TensorShape> shapes = nn::InferShapes(InputShape(), net);
+  std::vector<Index> out;
+  for (size_t i = 0; i < net.size(); ++i) {
+    const TensorShape in = i == 0 ? InputShape() : shapes[i - 1];
+    if (net[i].kind == nn::LayerKind::kDense) out.push_back(in.Size());
+    if (net[i].kind == nn::LayerKind::kConv2d) out.push_back(in.channels * net[i].kernel * net[i].kernel);
+  }
+  return out;
+}
+
 void ModelOptions::Validate() const {
-  io::Require(layers.size() >= 2, "model.layers", layers.size(), "needs at least an input and an output size");
-  for (Index s : layers) io::Require(s >= 1, "model.layers", s, "every size must be >= 1");
-  const size_t n_layers = layers.size() - 1;
+  if (specs.empty()) {
+    io::Require(layers.size() >= 2, "model.layers", layers.size(), "needs at least an input and an output size");
+    for (Index s : layers) io::Require(s >= 1, "model.layers", s, "every size must be >= 1");
+  }
+  const size_t n_layers = WeightedInputs().size();
   io::Require(layer_backends.empty() || layer_backends.size() == n_layers, "model.layer_backends",
               layer_backends.size(), StrCat("must list one backend per layer (", n_layers, ")"));
   io::Require(init_from.empty() || std::filesystem::exists(init_from), "model.init_from", init_from.string(),
@@ -60,7 +82,76 @@ void ReadTrain(io::ConfigReader& cfg, nn::TrainOptions& t) {
   t.eval_every = static_cast<int>(cfg.GetInt("train.eval_every", t.eval_every));
 }
 
+// One [[model.layer]] table. Keys a layer type does not take are errors naming the layer.
+nn::LayerSpec ReadLayer(io::ConfigReader& cfg, size_t i, std::vector<std::string>& backends) {
+  const std::string prefix = StrCat("model.layer.", i);
+  const std::string where = StrCat(cfg.Source(), ": model.layer[", i, "]");
+  if (!cfg.Has(prefix + ".type")) {
+    throw ConfigError(StrCat(where, ": key 'type': is required (dense, conv2d, maxpool2d, avgpool2d, flatten, relu, "
+                             "sigmoid, tanh)"));
+  }
+  const std::string type = cfg.GetString(prefix + ".type", "");
+  nn::LayerSpec s;
+  std::vector<std::string> keys = {"type"};
+  if (type == "dense") {
+    s.kind = nn::LayerKind::kDense;
+    keys = {"type", "units", "activation", "backend"};
+  } else if (type == "conv2d") {
+    s.kind = nn::LayerKind::kConv2d;
+    keys = {"type", "out_channels", "kernel", "stride", "padding", "activation", "backend"};
+  } else if (type == "maxpool2d" || type == "avgpool2d") {
+    s.kind = type == "maxpool2d" ? nn::LayerKind::kMaxPool2d : nn::LayerKind::kAvgPool2d;
+    s.stride = 0;
+    keys = {"type", "kernel", "stride", "padding"};
+  } else if (type == "flatten") {
+    s.kind = nn::LayerKind::kFlatten;
+  } else if (type == "relu" || type == "sigmoid" || type == "tanh") {
+    s.kind = nn::LayerKind::kActivation;
+    s.activation = nn::ActivationFromString(type);
+  } else {
+    throw ConfigError(StrCat(where, ": key 'type': '", type, "' is not one of: dense, conv2d, maxpool2d, avgpool2d, "
+                             "flatten, relu, sigmoid, tanh"));
+  }
+  for (const std::string& key : cfg.Keys(prefix)) {
+    const std::string leaf = key.substr(prefix.size() + 1);
+    if (std::find(keys.begin(), keys.end(), leaf) == keys.end()) {
+      std::string valid;
+      for (const auto& k : keys) valid += (valid.empty() ? "" : ", ") + k;
+      throw ConfigError(StrCat(where, " (", type, "): unknown key '", leaf, "' (a ", type, " layer takes: ", valid, ")"));
+    }
+  }
+  auto get_int = [&](const char* key, Index fallback) {
+    try {
+      return cfg.GetInt(prefix + "." + key, fallback);
+    } catch (const ConfigError&) {
+      throw ConfigError(StrCat(where, " (", type, "): key '", key, "': expected an integer"));
+    }
+  };
+  s.units = get_int("units", 0);
+  s.out_channels = get_int("out_channels", 0);
+  s.kernel = get_int("kernel", 0);
+  s.stride = get_int("stride", s.stride);
+  s.padding = get_int("padding", 0);
+  if (s.Weighted()) {
+    const std::string act = cfg.GetString(prefix + ".activation", "identity");
+    try {
+      s.activation = nn::ActivationFromString(act);
+    } catch (const ConfigError& e) {
+      throw ConfigError(StrCat(where, " (", type, "): key 'activation': ", e.what()));
+    }
+    backends.push_back(cfg.GetString(prefix + ".backend", ""));
+  }
+  return s;
+}
+
 void ReadModel(io::ConfigReader& cfg, ModelOptions& m) {
+  const size_t tables = cfg.TableArraySize("model.layer");
+  std::vector<std::string> per_layer_backends;
+  for (size_t i = 0; i < tables; ++i) m.specs.push_back(ReadLayer(cfg, i, per_layer_backends));
+  if (tables > 0 && (cfg.Has("model.layers") || cfg.Has("model.activation"))) {
+    cfg.Fail(cfg.Has("model.layers") ? "model.layers" : "model.activation",
+             "give either model.layers (dense shorthand, with model.activation) or [[model.layer]] tables, not both");
+  }
   std::vector<std::int64_t> sizes(m.layers.begin(), m.layers.end());
   sizes = cfg.GetIntList("model.layers", sizes);
   m.layers.assign(sizes.begin(), sizes.end());
@@ -72,7 +163,28 @@ void ReadModel(io::ConfigReader& cfg, ModelOptions& m) {
   }
   m.backend = cfg.GetString("model.backend", m.backend);
   m.layer_backends = cfg.GetStringList("model.layer_backends", m.layer_backends);
+  const bool any_per_layer = std::any_of(per_layer_backends.begin(), per_layer_backends.end(),
+                                         [](const std::string& b) { return !b.empty(); });
+  if (any_per_layer) {
+    if (!m.layer_backends.empty()) {
+      cfg.Fail("model.layer_backends", "give per-layer backends either here or as `backend` in [[model.layer]]");
+    }
+    for (std::string& b : per_layer_backends) m.layer_backends.push_back(b.empty() ? m.backend : b);
+  }
   m.init_from = cfg.GetPath("model.init_from", m.init_from);
+  m.onnx = cfg.GetPath("model.onnx", m.onnx);
+  if (m.onnx.empty()) return;
+  if (tables > 0) cfg.Fail("model.layer", "conflicts with model.onnx (the file gives the architecture and the weights)");
+  for (const char* key : {"model.layers", "model.activation", "model.init_from"}) {
+    if (cfg.Has(key)) cfg.Fail(key, "conflicts with model.onnx (the file gives the architecture and the weights)");
+  }
+  try {
+    auto imported = std::make_shared<io::ImportedModel>(io::ReadOnnx(m.onnx));
+    ArchitectureFromOnnx(*imported, m);
+    m.imported = std::move(imported);
+  } catch (const Error& e) {
+    cfg.Fail("model.onnx", e.what());
+  }
 }
 
 }  // namespace
@@ -105,21 +217,31 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
     e.backends = ConfigureBackends(cfg, e.seed);
     cfg.CheckAllConsumed();
     e.data.Validate();
+    if (!e.model.specs.empty()) {
+      e.model.input = io::SampleShape(io::ReadIdxDims(e.data.train_images));
+      try {
+        nn::InferShapes(e.model.input, e.model.specs);
+      } catch (const ConfigError& err) {
+        throw ConfigError(StrCat(cfg.Source(), ": ", err.what(), " (input ", e.model.input.ToString(), " from ",
+                                 e.data.train_images.string(), ")"));
+      }
+    }
     e.model.Validate();
     e.train.Validate();
     e.inference.Validate();
     e.ptq.Validate();
     // Exact int32 accumulation (numerics::IntGemm) must hold for every layer's width.
+    const std::vector<Index> weighted_inputs = e.model.WeightedInputs();
     for (std::int64_t bits : e.ptq.bits) {
-      for (size_t i = 0; i + 1 < e.model.layers.size(); ++i) {
-        if (!numerics::Int32AccumulationFits(e.model.layers[i], static_cast<int>(bits), static_cast<int>(bits))) {
-          cfg.Fail("ptq.bits", StrCat(bits, ": a layer with ", e.model.layers[i], " inputs could overflow the int32 "
+      for (Index inputs : weighted_inputs) {
+        if (!numerics::Int32AccumulationFits(inputs, static_cast<int>(bits), static_cast<int>(bits))) {
+          cfg.Fail("ptq.bits", StrCat(bits, ": a layer with ", inputs, " inputs could overflow the int32 "
                                       "accumulator (inputs x (2^(bits-1)-1)^2 must stay below 2^31)"));
         }
       }
     }
     const auto names = BackendNames();
-    for (Index i = 0; i + 1 < static_cast<Index>(e.model.layers.size()); ++i) {
+    for (Index i = 0; i < static_cast<Index>(weighted_inputs.size()); ++i) {
       const std::string b = e.LayerBackend(i);
       if (std::find(names.begin(), names.end(), b) == names.end()) {
         e.backends.Make(b, 1, 1, i, 1);  // throws the message listing valid names

@@ -10,10 +10,10 @@
 namespace pcmsim::experiment {
 namespace {
 
-std::vector<nn::AnalogBackend*> AnalogLayers(const nn::Mlp& mlp) {
+std::vector<nn::AnalogBackend*> AnalogLayers(const nn::Network& mlp) {
   std::vector<nn::AnalogBackend*> out;
-  for (Index i = 0; i < mlp.NumLayers(); ++i) {
-    if (auto* a = dynamic_cast<nn::AnalogBackend*>(mlp.layer(i).backend.get())) out.push_back(a);
+  for (nn::WeightedLayer* l : mlp.Weighted()) {
+    if (auto* a = dynamic_cast<nn::AnalogBackend*>(&l->backend())) out.push_back(a);
   }
   return out;
 }
@@ -28,9 +28,9 @@ std::vector<double> Column(const MatrixD& m, Index j, bool want_std) {
 
 }  // namespace
 
-bool HasAnalogLayers(const nn::Mlp& mlp) { return !AnalogLayers(mlp).empty(); }
+bool HasAnalogLayers(const nn::Network& mlp) { return !AnalogLayers(mlp).empty(); }
 
-AccuracyVsTime EvaluateOverTime(nn::Mlp& mlp, const io::Dataset& test, const InferenceOptions& o,
+AccuracyVsTime EvaluateOverTime(nn::Network& mlp, const io::Dataset& test, const InferenceOptions& o,
                                 const std::function<void(const std::string&)>& log) {
   const auto layers = AnalogLayers(mlp);
   AccuracyVsTime a;
@@ -78,7 +78,7 @@ void WriteAccuracyVsTime(io::H5Writer& out, const AccuracyVsTime& a) {
   out.WriteMatrix("/evaluation/accuracy_uncompensated", a.uncompensated);
 }
 
-void WritePulseCounts(io::H5Writer& out, const nn::Mlp& mlp) {
+void WritePulseCounts(io::H5Writer& out, const nn::Network& mlp) {
   crossbar::TileEvents e;
   for (auto* l : AnalogLayers(mlp)) e += l->Events();
   out.WriteAttr("/summary", "set_pulses", e.set_pulses);

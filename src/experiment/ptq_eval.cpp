@@ -5,7 +5,7 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/io/config.hpp"
-#include "pcmsim/nn/activation.hpp"
+#include "pcmsim/nn/trainer.hpp"
 #include "pcmsim/numerics/int_quant.hpp"
 
 namespace pcmsim::experiment {
@@ -19,68 +19,71 @@ void PtqOptions::Validate() const {
 
 namespace {
 
-struct FloatLayer {
-  Matrix w;
-  Vector bias;
-  nn::Activation activation;
+// The trained weights in float, recording every input batch it sees (calibration).
+class RecordingBackend final : public nn::LayerBackend {
+ public:
+  RecordingBackend(Matrix w, std::vector<Matrix>* inputs) : w_(std::move(w)), inputs_(inputs) {}
+  std::string_view Name() const override { return "fp32"; }
+  Index Inputs() const override { return w_.cols(); }
+  Index Outputs() const override { return w_.rows(); }
+  void Forward(const Matrix& x, Matrix& y, nn::Pass) override {
+    inputs_->push_back(x);
+    y.noalias() = w_ * x;
+  }
+  void Backward(const Matrix&, Matrix&) override { PCMSIM_CHECK(false, "calibration network is not trained"); }
+  void Update(const Matrix&, const Matrix&, const nn::SgdStep&) override {}
+  Matrix Weights() const override { return w_; }
+  void SetWeights(const Matrix& w) override { w_ = w; }
+
+ private:
+  Matrix w_;
+  std::vector<Matrix>* inputs_;
 };
 
-std::vector<FloatLayer> Snapshot(const nn::Mlp& mlp) {
-  std::vector<FloatLayer> layers;
-  for (Index i = 0; i < mlp.NumLayers(); ++i) {
-    const nn::Layer& l = mlp.layer(i);
-    layers.push_back({l.backend->Weights(), l.bias, l.activation});
-  }
-  return layers;
-}
+// Integer weights and inputs with exact int32 accumulation (numerics::IntGemm).
+class IntBackend final : public nn::LayerBackend {
+ public:
+  IntBackend(numerics::IntMatrix w, numerics::IntQuantizer xq) : w_(std::move(w)), xq_(xq) {}
+  std::string_view Name() const override { return "int"; }
+  Index Inputs() const override { return w_.codes.cols(); }
+  Index Outputs() const override { return w_.codes.rows(); }
+  void Forward(const Matrix& x, Matrix& y, nn::Pass) override { numerics::IntGemm(w_, x, xq_, y); }
+  void Backward(const Matrix&, Matrix&) override { PCMSIM_CHECK(false, "quantised network is not trained"); }
+  void Update(const Matrix&, const Matrix&, const nn::SgdStep&) override {}
+  Matrix Weights() const override { return w_.Dequantize(); }
+  void SetWeights(const Matrix&) override {}
 
-// Inputs of every layer for the calibration samples, from the float network.
-std::vector<std::vector<Matrix>> LayerInputs(const std::vector<FloatLayer>& layers, const io::Dataset& data,
-                                             Index samples) {
-  std::vector<std::vector<Matrix>> inputs(layers.size());
-  const Index n = std::min(samples, data.Samples());
-  for (Index b = 0; b < n; b += 500) {
-    Matrix x = data.x.middleCols(b, std::min<Index>(500, n - b));
-    for (size_t i = 0; i < layers.size(); ++i) {
-      inputs[i].push_back(x);
-      Matrix y = layers[i].w * x;
-      y.colwise() += layers[i].bias;
-      nn::ApplyActivation(layers[i].activation, y);
-      x = std::move(y);
-    }
-  }
-  return inputs;
-}
+ private:
+  numerics::IntMatrix w_;
+  numerics::IntQuantizer xq_;
+};
 
-double Accuracy(const std::vector<FloatLayer>& layers, const std::vector<numerics::IntMatrix>& wq,
-                const std::vector<numerics::IntQuantizer>& xq, const io::Dataset& test) {
-  Index correct = 0;
-  Matrix y;
-  for (Index b = 0; b < test.Samples(); b += 1000) {
-    const Index cols = std::min<Index>(1000, test.Samples() - b);
-    Matrix x = test.x.middleCols(b, cols);
-    for (size_t i = 0; i < layers.size(); ++i) {
-      numerics::IntGemm(wq[i], x, xq[i], y);
-      y.colwise() += layers[i].bias;
-      nn::ApplyActivation(layers[i].activation, y);
-      x.swap(y);
-    }
-    for (Index j = 0; j < cols; ++j) {
-      Index arg = 0;
-      x.col(j).maxCoeff(&arg);
-      correct += arg == test.labels[static_cast<size_t>(b + j)] ? 1 : 0;
-    }
-  }
-  return static_cast<double>(correct) / static_cast<double>(test.Samples());
+// A copy of `net`'s graph on other backends, with its biases.
+nn::Network Rebuild(const nn::Network& net, const nn::BackendFactory& make) {
+  nn::Network copy(net.InputShape(), net.Specs(), make);
+  for (Index k = 0; k < net.NumWeighted(); ++k) copy.weighted(k).bias() = net.weighted(k).bias();
+  return copy;
 }
 
 }  // namespace
 
-std::vector<PtqResult> EvaluatePtq(const nn::Mlp& mlp, const io::Dataset& calibration, const io::Dataset& test,
+std::vector<PtqResult> EvaluatePtq(const nn::Network& net, const io::Dataset& calibration, const io::Dataset& test,
                                    const PtqOptions& o) {
   o.Validate();
-  const std::vector<FloatLayer> layers = Snapshot(mlp);
-  const auto inputs = LayerInputs(layers, calibration, o.calibration_samples);
+  std::vector<Matrix> weights;
+  for (const nn::WeightedLayer* l : net.Weighted()) weights.push_back(l->backend().Weights());
+  // Inputs of every weighted layer for the calibration samples, from the float network.
+  std::vector<std::vector<Matrix>> inputs(weights.size());
+  {
+    nn::Network probe = Rebuild(net, [&](Index, Index, Index k, Index) {
+      return std::make_unique<RecordingBackend>(weights[static_cast<size_t>(k)], &inputs[static_cast<size_t>(k)]);
+    });
+    const Index n = std::min(o.calibration_samples, calibration.Samples());
+    for (Index b = 0; b < n; b += 500) {
+      const Matrix x = calibration.x.middleCols(b, std::min<Index>(500, n - b));
+      probe.Forward(x, nn::Pass::kEval);
+    }
+  }
   std::vector<PtqResult> results;
   for (std::int64_t bits64 : o.bits) {
     const int bits = static_cast<int>(bits64);
@@ -89,16 +92,19 @@ std::vector<PtqResult> EvaluatePtq(const nn::Mlp& mlp, const io::Dataset& calibr
       xq.push_back({bits, numerics::CalibrateActivationScale(batches, bits, o.activation_quantile)});
     }
     for (const bool per_channel : {false, true}) {
-      std::vector<numerics::IntMatrix> wq;
-      for (const FloatLayer& l : layers) {
-        wq.push_back(numerics::QuantizeWeights(
-            l.w, bits, per_channel ? numerics::Granularity::kPerChannel : numerics::Granularity::kPerTensor));
-      }
+      nn::Network quantised = Rebuild(net, [&](Index, Index, Index k, Index) {
+        const size_t i = static_cast<size_t>(k);
+        return std::make_unique<IntBackend>(
+            numerics::QuantizeWeights(weights[i], bits,
+                                      per_channel ? numerics::Granularity::kPerChannel
+                                                  : numerics::Granularity::kPerTensor),
+            xq[i]);
+      });
       PtqResult r;
       r.bits = bits;
       r.per_channel = per_channel;
       r.name = StrCat("int", bits, per_channel ? "_per_channel" : "_per_tensor");
-      r.accuracy = Accuracy(layers, wq, xq, test);
+      r.accuracy = nn::Evaluate(quantised, test, 1000);
       results.push_back(r);
     }
   }

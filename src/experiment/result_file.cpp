@@ -81,44 +81,82 @@ std::vector<nn::EpochMetrics> ReadMetrics(const io::H5Reader& in) {
   return h;
 }
 
-void WriteModel(io::H5Writer& out, const nn::Mlp& mlp, bool with_state) {
+namespace {
+
+void WriteShape(io::H5Writer& out, const std::string& g, const std::string& name, const TensorShape& t) {
+  out.WriteAttr(g, name, t.ToString());
+}
+
+}  // namespace
+
+void WriteModel(io::H5Writer& out, const nn::Network& net, bool with_state) {
   out.CreateGroup("/model");
-  out.WriteAttr("/model", "layers", static_cast<std::int64_t>(mlp.NumLayers()));
-  for (Index i = 0; i < mlp.NumLayers(); ++i) {
-    const nn::Layer& l = mlp.layer(i);
+  out.WriteAttr("/model", "layers", static_cast<std::int64_t>(net.NumLayers()));
+  WriteShape(out, "/model", "input_shape", net.InputShape());
+  out.WriteAttr("/model", "note",
+                "layer_<i> in order; shapes are channels x height x width of one sample; weights are out x in "
+                "(dense: units x input features; conv2d: out_channels x (in_channels*kernel*kernel), columns in "
+                "(channel, kernel row, kernel column) order)");
+  for (Index i = 0; i < net.NumLayers(); ++i) {
+    const nn::Layer& layer = net.layer(i);
+    const nn::LayerSpec& spec = layer.Spec();
     const std::string g = StrCat("/model/layer_", i);
     out.CreateGroup(g);
-    out.WriteAttr(g, "backend", l.backend->Name());
-    out.WriteAttr(g, "activation", nn::ToString(l.activation));
-    out.WriteMatrix(g + "/weights", l.backend->Weights());
-    out.WriteMatrix(g + "/bias", Matrix(l.bias));
+    out.WriteAttr(g, "type", spec.TypeName());
+    WriteShape(out, g, "input_shape", layer.InputShape());
+    WriteShape(out, g, "output_shape", layer.OutputShape());
+    switch (spec.kind) {
+      case nn::LayerKind::kDense: out.WriteAttr(g, "units", static_cast<std::int64_t>(spec.units)); break;
+      case nn::LayerKind::kConv2d:
+        out.WriteAttr(g, "out_channels", static_cast<std::int64_t>(spec.out_channels));
+        [[fallthrough]];
+      case nn::LayerKind::kMaxPool2d:
+      case nn::LayerKind::kAvgPool2d:
+        out.WriteAttr(g, "kernel", static_cast<std::int64_t>(spec.kernel));
+        out.WriteAttr(g, "stride", static_cast<std::int64_t>(nn::EffectiveStride(spec)));
+        out.WriteAttr(g, "padding", static_cast<std::int64_t>(spec.padding));
+        break;
+      default: break;
+    }
+    if (!spec.Weighted()) continue;
+    const auto& l = static_cast<const nn::WeightedLayer&>(layer);
+    out.WriteAttr(g, "backend", l.backend().Name());
+    out.WriteAttr(g, "activation", nn::ToString(l.activation()));
+    out.WriteMatrix(g + "/weights", l.backend().Weights());
+    out.WriteMatrix(g + "/bias", Matrix(l.bias()));
     if (!with_state) continue;
-    out.WriteMatrix(g + "/bias_velocity", Matrix(l.bias_velocity));
+    out.WriteMatrix(g + "/bias_velocity", Matrix(l.bias_velocity()));
     nn::StateMap state;
-    l.backend->SaveState(state);
+    l.backend().SaveState(state);
     for (const auto& [name, m] : state) out.WriteMatrix(g + "/state/" + name, m);
   }
 }
 
-void ReadModel(const io::H5Reader& in, nn::Mlp& mlp, bool with_state) {
+void ReadModel(const io::H5Reader& in, nn::Network& net, bool with_state) {
   const std::string file = in.Path().string();
-  for (Index i = 0; i < mlp.NumLayers(); ++i) {
-    nn::Layer& l = mlp.layer(i);
+  for (Index k = 0; k < net.NumWeighted(); ++k) {
+    const Index i = net.WeightedIndices()[static_cast<size_t>(k)];
+    nn::WeightedLayer& l = net.weighted(k);
     const std::string g = StrCat("/model/layer_", i);
     if (!in.Exists(g + "/weights")) throw IoError(StrCat(file, ": no weights for layer ", i, " (", g, ")"));
-    const MatrixD w = in.ReadMatrix(g + "/weights");
-    if (w.rows() != l.backend->Outputs() || w.cols() != l.backend->Inputs()) {
-      throw DimensionError(StrCat(file, ": layer ", i, " weights are ", w.rows(), "x", w.cols(),
-                                  ", the network's layer is ", l.backend->Outputs(), "x", l.backend->Inputs()));
+    const std::string type = in.HasAttr(g, "type") ? in.AttrString(g, "type") : "dense";
+    if (type != l.Spec().TypeName()) {
+      throw DimensionError(StrCat(file, ": layer ", i, " is a ", type, " layer, the network's layer ", i, " is ",
+                                  l.Spec().TypeName()));
     }
-    l.backend->SetWeights(w.cast<float>());
-    l.bias = in.ReadMatrix(g + "/bias").cast<float>().col(0);
+    const MatrixD w = in.ReadMatrix(g + "/weights");
+    if (w.rows() != l.backend().Outputs() || w.cols() != l.backend().Inputs()) {
+      throw DimensionError(StrCat(file, ": layer ", i, " weights are ", w.rows(), "x", w.cols(),
+                                  ", the network's layer is ", l.backend().Outputs(), "x", l.backend().Inputs()));
+    }
+    l.backend().SetWeights(w.cast<float>());
+    l.bias() = in.ReadMatrix(g + "/bias").cast<float>().col(0);
     if (!with_state) continue;
-    if (in.Exists(g + "/bias_velocity")) l.bias_velocity = in.ReadMatrix(g + "/bias_velocity").cast<float>().col(0);
+    if (in.Exists(g + "/bias_velocity")) l.bias_velocity() = in.ReadMatrix(g + "/bias_velocity").cast<float>().col(0);
     nn::StateMap state;
     for (const auto& name : in.Children(g + "/state")) state[name] = in.ReadMatrix(g + "/state/" + name);
     try {
-      l.backend->LoadState(state);
+      l.backend().LoadState(state);
     } catch (const Error& e) {
       throw IoError(StrCat(file, ": ", g, "/state: ", e.what()));
     }

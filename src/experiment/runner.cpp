@@ -7,6 +7,7 @@
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/energy/energy_file.hpp"
 #include "pcmsim/experiment/inference_eval.hpp"
+#include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 
 namespace pcmsim::experiment {
@@ -19,20 +20,23 @@ io::Dataset LoadTestSet(const Experiment& e) {
   return io::LoadIdxDataset(e.data.test_images, e.data.test_labels, e.data.test_limit);
 }
 
-nn::Mlp BuildNetwork(const Experiment& e) {
-  std::vector<nn::BackendPtr> backends;
-  const Index n = static_cast<Index>(e.model.layers.size()) - 1;
-  for (Index i = 0; i < n; ++i) {
-    backends.push_back(e.backends.Make(e.LayerBackend(i), e.model.layers[static_cast<size_t>(i)],
-                                       e.model.layers[static_cast<size_t>(i + 1)], i, n));
-  }
-  nn::Mlp mlp(std::move(backends), e.model.activation);
+nn::Network BuildNetwork(const Experiment& e) {
+  nn::Network mlp(e.model.InputShape(), e.model.Network(), [&](Index in, Index out, Index k, Index n) {
+    return e.backends.Make(e.LayerBackend(k), in, out, k, n);
+  });
   mlp.Initialize(e.seed);
   if (!e.model.init_from.empty()) {
     io::H5Reader in(e.model.init_from);
     ReadModel(in, mlp, false);
   }
+  if (e.model.imported) LoadOnnxWeights(*e.model.imported, mlp);
   return mlp;
+}
+
+std::string DatasetLabel(const std::filesystem::path& images) {
+  const std::filesystem::path p = images.lexically_normal();
+  const std::string folder = p.parent_path().filename().string();
+  return folder.empty() ? p.filename().string() : folder + "/" + p.filename().string();
 }
 
 namespace {
@@ -46,7 +50,7 @@ std::string BackendLabel(const Experiment& e) {
 
 std::filesystem::path CheckpointPath(const RunOptions& o) { return o.output.string() + ".ckpt"; }
 
-void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp,
+void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Network& mlp,
                      const std::vector<nn::EpochMetrics>& history, const std::string& start) {
   io::H5Writer out(CheckpointPath(o));
   WriteProvenance(out, "checkpoint", e.seed, start);
@@ -57,16 +61,16 @@ void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Mlp& ml
 }
 
 // Every layer backend's event counts, keyed "layer_<i>" like /model.
-energy::EventCounts CollectEvents(const nn::Mlp& mlp) {
+energy::EventCounts CollectEvents(const nn::Network& mlp) {
   energy::EventCounts counts;
-  for (Index i = 0; i < mlp.NumLayers(); ++i) {
-    counts.layer = StrCat("layer_", i);
-    mlp.layer(i).backend->AddEvents(counts);
+  for (Index k = 0; k < mlp.NumWeighted(); ++k) {
+    counts.layer = StrCat("layer_", mlp.WeightedIndices()[static_cast<size_t>(k)]);
+    mlp.weighted(k).backend().AddEvents(counts);
   }
   return counts;
 }
 
-void WriteResult(const Experiment& e, const RunOptions& o, const nn::Mlp& mlp, const RunSummary& s,
+void WriteResult(const Experiment& e, const RunOptions& o, const nn::Network& mlp, const RunSummary& s,
                  const std::string& start, const io::Dataset& train, const AccuracyVsTime* over_time,
                  const std::vector<PtqResult>& ptq) {
   io::H5Writer out(o.output);
@@ -105,11 +109,11 @@ RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
   io::Dataset test;
   const bool has_test = !e.data.test_images.empty();
   if (has_test) test = LoadTestSet(e);
-  nn::Mlp mlp = BuildNetwork(e);
+  nn::Network mlp = BuildNetwork(e);
 
   RunSummary s;
   s.backend = BackendLabel(e);
-  s.dataset = has_test ? test.name : train.name;
+  s.dataset = DatasetLabel(has_test ? e.data.test_images : e.data.train_images);
   int start_epoch = 0;
   if (o.resume && std::filesystem::exists(CheckpointPath(o))) {
     io::H5Reader ck(CheckpointPath(o));

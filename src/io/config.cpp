@@ -30,24 +30,45 @@ std::vector<std::string> SplitKey(std::string_view key) {
   return parts;
 }
 
+// A part of a dotted key that indexes an array of tables ("model.layer.0.type").
+bool ArrayIndex(const std::string& part, size_t& index) {
+  if (part.empty() || part.size() > 9 || part.find_first_not_of("0123456789") != std::string::npos) return false;
+  index = std::stoul(part);
+  return true;
+}
+
 const toml::node* Find(const toml::table& root, std::string_view key) {
-  const toml::table* t = &root;
-  const auto parts = SplitKey(key);
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const toml::node* n = t->get(parts[i]);
+  const toml::node* n = &root;
+  for (const std::string& part : SplitKey(key)) {
+    size_t index = 0;
+    if (const toml::table* t = n->as_table()) {
+      n = t->get(part);
+    } else if (const toml::array* a = n->as_array(); a != nullptr && ArrayIndex(part, index)) {
+      n = a->get(index);
+    } else {
+      return nullptr;
+    }
     if (n == nullptr) return nullptr;
-    if (i + 1 == parts.size()) return n;
-    t = n->as_table();
-    if (t == nullptr) return nullptr;
   }
-  return nullptr;
+  return n;
+}
+
+bool IsArrayOfTables(const toml::node& n) {
+  const toml::array* a = n.as_array();
+  return a != nullptr && !a->empty() && a->is_array_of_tables();
 }
 
 void CollectLeaves(const toml::table& t, const std::string& prefix, std::vector<std::string>& out) {
   for (const auto& [k, v] : t) {
     const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    if (const auto* sub = v.as_table()) CollectLeaves(*sub, key, out);
-    else out.push_back(key);
+    if (const auto* sub = v.as_table()) {
+      CollectLeaves(*sub, key, out);
+    } else if (IsArrayOfTables(v)) {
+      const toml::array& a = *v.as_array();
+      for (size_t i = 0; i < a.size(); ++i) CollectLeaves(*a[i].as_table(), StrCat(key, ".", i), out);
+    } else {
+      out.push_back(key);
+    }
   }
 }
 
@@ -117,6 +138,17 @@ void ConfigReader::ApplyOverride(std::string_view assignment) {
   toml::table* t = &impl_->root;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     toml::node* n = t->get(parts[i]);
+    size_t index = 0;
+    if (n != nullptr && n->as_array() != nullptr && i + 2 < parts.size() && ArrayIndex(parts[i + 1], index)) {
+      // an element of an array of tables: "model.layer.0.out_channels=8"
+      toml::node* e = n->as_array()->get(index);
+      if (e == nullptr || e->as_table() == nullptr) {
+        throw ConfigError(StrCat("--set ", key, ": '", parts[i], "' has no table number ", index));
+      }
+      t = e->as_table();
+      ++i;
+      continue;
+    }
     if (n == nullptr) {
       t->insert(parts[i], toml::table{});
       n = t->get(parts[i]);
@@ -129,6 +161,13 @@ void ConfigReader::ApplyOverride(std::string_view assignment) {
 }
 
 bool ConfigReader::Has(std::string_view key) const { return Find(impl_->root, key) != nullptr; }
+
+std::size_t ConfigReader::TableArraySize(std::string_view key) const {
+  const toml::node* n = Find(impl_->root, key);
+  if (n == nullptr) return 0;
+  if (!IsArrayOfTables(*n)) Fail(key, StrCat("expected an array of tables ([[", key, "]]), found ", TypeName(*n)));
+  return n->as_array()->size();
+}
 
 namespace {
 template <typename T>

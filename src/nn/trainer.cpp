@@ -67,13 +67,19 @@ void Gather(const io::Dataset& d, const std::vector<Index>& order, Index begin, 
 
 }  // namespace
 
-std::vector<EpochMetrics> Train(Mlp& mlp, const io::Dataset& train, const io::Dataset* test,
+void CheckInputShape(const Network& net, const io::Dataset& data) {
+  // A data set made in code without a shape is a flat feature vector.
+  const TensorShape shape = data.shape.Size() == data.Features() ? data.shape : TensorShape{data.Features(), 1, 1};
+  if (!net.Accepts(shape) || data.Features() != net.Inputs()) {
+    throw DimensionError(StrCat("dataset ", data.name, " has samples of shape ", shape.ToString(), " (",
+                                data.Features(), " features), the network takes ", net.InputShape().ToString()));
+  }
+}
+
+std::vector<EpochMetrics> Train(Network& mlp, const io::Dataset& train, const io::Dataset* test,
                                 const TrainOptions& o, const TrainCallbacks& cb, int start_epoch) {
   o.Validate();
-  if (train.Features() != mlp.Inputs()) {
-    throw DimensionError(StrCat("dataset ", train.name, " has ", train.Features(), " features, the network takes ",
-                                mlp.Inputs()));
-  }
+  CheckInputShape(mlp, train);
   if (train.classes > mlp.Outputs()) {
     throw DimensionError(StrCat("dataset ", train.name, " has ", train.classes, " classes, the network gives ",
                                 mlp.Outputs(), " outputs"));
@@ -124,11 +130,8 @@ std::vector<EpochMetrics> Train(Mlp& mlp, const io::Dataset& train, const io::Da
   return history;
 }
 
-double Evaluate(Mlp& mlp, const io::Dataset& data, Index batch) {
-  if (data.Features() != mlp.Inputs()) {
-    throw DimensionError(StrCat("dataset ", data.name, " has ", data.Features(), " features, the network takes ",
-                                mlp.Inputs()));
-  }
+double Evaluate(Network& mlp, const io::Dataset& data, Index batch) {
+  CheckInputShape(mlp, data);
   Index correct = 0;
   Matrix xb;
   for (Index begin = 0; begin < data.Samples(); begin += batch) {

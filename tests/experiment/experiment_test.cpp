@@ -62,8 +62,13 @@ class ResumeTest : public ::testing::TestWithParam<ResumeCase> {};
 TEST_P(ResumeTest, ResumedRunEqualsUninterruptedRun) {
   const ResumeCase& c = GetParam();
   const auto dir = testing::TempDir();
-  std::vector<std::string> small = {"train.epochs=3", "data.train_limit=1500", "data.test_limit=500",
-                                    "model.layers=[784, 64, 10]"};
+  const bool cnn = std::string(c.toml).find("cnn") != std::string::npos;
+  std::vector<std::string> small = {"train.epochs=3", "data.train_limit=1500", "data.test_limit=500"};
+  if (cnn) {
+    small = {"train.epochs=3", "data.train_limit=300", "data.test_limit=200"};
+  } else {
+    small.push_back("model.layers=[784, 64, 10]");
+  }
   small.insert(small.end(), c.extra.begin(), c.extra.end());
   const Experiment e = LoadExperiment(testing::SourceDir() / "experiments" / c.toml, small);
   RunOptions full;
@@ -89,7 +94,13 @@ TEST_P(ResumeTest, ResumedRunEqualsUninterruptedRun) {
   EXPECT_FALSE(std::filesystem::exists(crash.output.string() + ".ckpt"));
 
   io::H5Reader a(full.output), b(resume.output);
-  std::vector<std::string> datasets = {"/model/layer_0/weights", "/model/layer_1/weights", "/model/layer_1/bias"};
+  std::vector<std::string> datasets;
+  for (const std::string& layer : a.Children("/model")) {
+    if (!a.Exists("/model/" + layer + "/weights")) continue;
+    datasets.push_back("/model/" + layer + "/weights");
+    datasets.push_back("/model/" + layer + "/bias");
+  }
+  EXPECT_EQ(datasets.size(), cnn ? 10u : 4u);
   if (a.Exists("/evaluation/accuracy_compensated")) {
     datasets.push_back("/evaluation/accuracy_compensated");
     datasets.push_back("/evaluation/accuracy_uncompensated");
@@ -118,7 +129,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ResumeCase{"fp8", "mnist_fp8.toml", {}},
                       ResumeCase{"analog_hwa", "mnist_analog_hwa.toml", kAnalogSmall},
                       ResumeCase{"analog_mixed", "mnist_analog_mixed.toml", kAnalogSmall},
-                      ResumeCase{"analog_sgd", "mnist_analog_sgd.toml", kAnalogSmall}),
+                      ResumeCase{"analog_sgd", "mnist_analog_sgd.toml", kAnalogSmall},
+                      ResumeCase{"cnn_fp32", "mnist_cnn_fp32.toml", {}},
+                      ResumeCase{"cnn_analog_hwa", "mnist_cnn_analog_hwa.toml", kAnalogSmall}),
     [](const ::testing::TestParamInfo<ResumeCase>& p) { return std::string(p.param.name); });
 
 TEST(ExperimentTest, InitFromEarlierResultReproducesItsAccuracy) {
@@ -132,6 +145,75 @@ TEST(ExperimentTest, InitFromEarlierResultReproducesItsAccuracy) {
   o.output = dir / "b.h5";
   const RunSummary s2 = RunExperiment(e2, o);
   EXPECT_EQ(s2.test_accuracy, s.test_accuracy);
+}
+
+std::filesystem::path CnnToml() { return testing::SourceDir() / "experiments" / "mnist_cnn_fp32.toml"; }
+
+TEST(ExperimentTest, CnnFileLoadsWithTheDataShape) {
+  const Experiment e = LoadExperiment(CnnToml());
+  EXPECT_EQ(e.model.input, (TensorShape{1, 28, 28}));
+  ASSERT_EQ(e.model.specs.size(), 8u);
+  EXPECT_EQ(e.model.specs[0].kind, nn::LayerKind::kConv2d);
+  EXPECT_EQ(e.model.specs[0].padding, 2);
+  EXPECT_EQ(e.model.WeightedInputs(), (std::vector<Index>{25, 150, 400, 120, 84}));
+  // An override reaches one table of the array.
+  const Experiment e2 = LoadExperiment(CnnToml(), {"model.layer.0.out_channels=4"});
+  EXPECT_EQ(e2.model.specs[0].out_channels, 4);
+  EXPECT_EQ(e2.model.WeightedInputs()[1], 100);
+}
+
+// Every bad layer description stops with one line: file, layer index, key and reason.
+TEST(ExperimentTest, BadLayerNamesFileLayerKeyAndReason) {
+  const std::string file = CnnToml().string();
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layer.2.kernal=3"}), ConfigError, file.c_str(),
+                          "model.layer[2]", "unknown key 'kernal'");
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layer.0.kernel=33"}), ConfigError, file.c_str(),
+                          "model.layer[0]", "'kernel'", "larger than the input 1x28x28");
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layer.2.out_channels=0"}), ConfigError, file.c_str(),
+                          "model.layer[2]", "'out_channels'", ">= 1");
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layer.4.type=relu"}), ConfigError, file.c_str(),
+                          "model.layer[5]", "dense", "needs a flatten");
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layer.1.type=maxpool3d"}), ConfigError, file.c_str(),
+                          "model.layer[1]", "'type'", "maxpool3d");
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layer.0.stride=1.5"}), ConfigError, file.c_str(),
+                          "model.layer[0]", "'stride'", "integer");
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layers=[784, 10]"}), ConfigError, file.c_str(),
+                          "model.layers", "not both");
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layer_backends=['fp32']"}), ConfigError,
+                          "model.layer_backends", "one backend per layer (5)");
+}
+
+TEST(ExperimentTest, DataOfAnotherShapeStopsTheRun) {
+  // A CNN for 1x28x28 images given the data as a flat 784-vector per sample: the shape
+  // comes from the images file, so here a network built for another shape is refused.
+  Experiment e = LoadExperiment(CnnToml(), {"train.epochs=1", "data.train_limit=100", "data.test_limit=100"});
+  e.model.input = {1, 32, 32};
+  RunOptions o;
+  o.output = testing::TempDir() / "x.h5";
+  PCMSIM_EXPECT_THROW_MSG(RunExperiment(e, o), DimensionError, "1x28x28", "1x32x32");
+}
+
+TEST(ExperimentTest, CnnInitFromEarlierResultReproducesItsAccuracy) {
+  const auto dir = testing::TempDir();
+  const std::vector<std::string> small = {"data.train_limit=300", "data.test_limit=300"};
+  std::vector<std::string> first = small;
+  first.push_back("train.epochs=1");
+  const Experiment e = LoadExperiment(CnnToml(), first);
+  RunOptions o;
+  o.output = dir / "a.h5";
+  const RunSummary s = RunExperiment(e, o);
+  io::H5Reader r(o.output);
+  EXPECT_EQ(r.AttrString("/model/layer_0", "type"), "conv2d");
+  EXPECT_EQ(r.AttrString("/model/layer_0", "output_shape"), "6x28x28");
+  EXPECT_EQ(r.AttrInt("/model/layer_0", "padding"), 2);
+  EXPECT_EQ(r.ReadMatrix("/model/layer_2/weights").cols(), 150);
+  EXPECT_EQ(r.AttrString("/model/layer_3", "type"), "maxpool2d");
+  EXPECT_EQ(r.AttrString("/summary", "dataset"), "mnist/t10k-images-idx3-ubyte.gz");
+  std::vector<std::string> second = small;
+  second.push_back("train.epochs=0");
+  second.push_back("model.init_from=" + o.output.string());
+  o.output = dir / "b.h5";
+  EXPECT_EQ(RunExperiment(LoadExperiment(CnnToml(), second), o).test_accuracy, s.test_accuracy);
 }
 
 }  // namespace

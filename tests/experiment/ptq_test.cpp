@@ -16,7 +16,7 @@ TEST(PtqTest, IntInferenceTracksTheFloatNetwork) {
   const Experiment e = LoadExperiment(testing::SourceDir() / "experiments" / "mnist_ptq.toml",
                                       {"train.epochs=3", "data.train_limit=3000", "model.layers=[784, 64, 10]"});
   const io::Dataset train = LoadTrainSet(e), test = LoadTestSet(e);
-  nn::Mlp mlp = BuildNetwork(e);
+  nn::Network mlp = BuildNetwork(e);
   nn::Train(mlp, train, nullptr, e.train, {});
   const double fp = nn::Evaluate(mlp, test);
   PtqOptions o;

@@ -5,25 +5,25 @@
 
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
-#include "pcmsim/nn/mlp.hpp"
+#include "pcmsim/nn/trainer.hpp"
 
 namespace pcmsim::nn {
 namespace {
 
-Mlp SmallNet(Activation act, std::uint64_t seed) {
+Network SmallNet(Activation act, std::uint64_t seed) {
   std::vector<BackendPtr> b;
   b.push_back(std::make_unique<Fp32Backend>(6, 5));
   b.push_back(std::make_unique<Fp32Backend>(5, 4));
   b.push_back(std::make_unique<Fp32Backend>(4, 3));
-  Mlp mlp(std::move(b), act);
+  Network mlp(std::move(b), act);
   mlp.Initialize(seed);
   Rng rng(seed + 100);
   for (Index i = 0; i < mlp.NumLayers(); ++i)
-    for (Index k = 0; k < mlp.layer(i).bias.size(); ++k) mlp.layer(i).bias[k] = static_cast<float>(rng.Uniform() - 0.5);
+    for (Index k = 0; k < mlp.weighted(i).bias().size(); ++k) mlp.weighted(i).bias()[k] = static_cast<float>(rng.Uniform() - 0.5);
   return mlp;
 }
 
-double Loss(Mlp& mlp, const Matrix& x, const std::vector<std::uint8_t>& y) {
+double Loss(Network& mlp, const Matrix& x, const std::vector<std::uint8_t>& y) {
   Matrix d;
   return SoftmaxCrossEntropy(mlp.Forward(x, Pass::kEval), y.data(), d).loss_sum / static_cast<double>(x.cols());
 }
@@ -31,13 +31,13 @@ double Loss(Mlp& mlp, const Matrix& x, const std::vector<std::uint8_t>& y) {
 class GradientTest : public ::testing::TestWithParam<Activation> {};
 
 TEST_P(GradientTest, WeightGradientsMatchFiniteDifferences) {
-  Mlp mlp = SmallNet(GetParam(), 3);
+  Network mlp = SmallNet(GetParam(), 3);
   Rng rng(9);
   Matrix x(6, 8);
   for (Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.Uniform() * 2 - 1);
   const std::vector<std::uint8_t> y = {0, 1, 2, 0, 1, 2, 2, 1};
   std::vector<Matrix> before;
-  for (Index l = 0; l < mlp.NumLayers(); ++l) before.push_back(mlp.layer(l).backend->Weights());
+  for (Index l = 0; l < mlp.NumLayers(); ++l) before.push_back(mlp.weighted(l).backend().Weights());
 
   // One plain SGD step with lr = 1 applies W <- W - dL/dW: read the gradient back.
   Matrix dlogits;
@@ -47,18 +47,18 @@ TEST_P(GradientTest, WeightGradientsMatchFiniteDifferences) {
   mlp.BackwardAndUpdate(dlogits, step);
   int checked = 0;
   for (Index l = 0; l < mlp.NumLayers(); ++l) {
-    const Matrix grad = before[static_cast<size_t>(l)] - mlp.layer(l).backend->Weights();
-    Mlp probe = SmallNet(GetParam(), 3);
+    const Matrix grad = before[static_cast<size_t>(l)] - mlp.weighted(l).backend().Weights();
+    Network probe = SmallNet(GetParam(), 3);
     for (Index k = 0; k < grad.size(); k += 3) {
       const float eps = 1e-2f;
       Matrix w = before[static_cast<size_t>(l)];
       w.data()[k] += eps;
-      probe.layer(l).backend->SetWeights(w);
+      probe.weighted(l).backend().SetWeights(w);
       const double up = Loss(probe, x, y);
       w.data()[k] -= 2 * eps;
-      probe.layer(l).backend->SetWeights(w);
+      probe.weighted(l).backend().SetWeights(w);
       const double down = Loss(probe, x, y);
-      probe.layer(l).backend->SetWeights(before[static_cast<size_t>(l)]);
+      probe.weighted(l).backend().SetWeights(before[static_cast<size_t>(l)]);
       const double fd = (up - down) / (2 * eps);
       // Central differences err by O(eps^2 * f''') plus float rounding of the loss / eps.
       EXPECT_NEAR(grad.data()[k], fd, 2e-4 + 2e-2 * std::abs(fd)) << "layer " << l << " weight " << k;

@@ -11,12 +11,12 @@
 namespace pcmsim::nn {
 namespace {
 
-Mlp MnistNet(std::uint64_t seed) {
+Network MnistNet(std::uint64_t seed) {
   std::vector<BackendPtr> b;
   b.push_back(std::make_unique<Fp32Backend>(784, 256));
   b.push_back(std::make_unique<Fp32Backend>(256, 128));
   b.push_back(std::make_unique<Fp32Backend>(128, 10));
-  Mlp mlp(std::move(b), Activation::kRelu);
+  Network mlp(std::move(b), Activation::kRelu);
   mlp.Initialize(seed);
   return mlp;
 }
@@ -65,9 +65,9 @@ TEST(TrainerTest, SameSeedSameBitsForOneAndTwoThreads) {
   std::vector<EpochMetrics> h[2];
   for (int t = 0; t < 2; ++t) {
     SetNumThreads(t + 1);
-    Mlp mlp = MnistNet(5);
+    Network mlp = MnistNet(5);
     h[t] = Train(mlp, small, nullptr, o, {});
-    for (Index l = 0; l < mlp.NumLayers(); ++l) w[t].push_back(mlp.layer(l).backend->Weights());
+    for (Index l = 0; l < mlp.NumLayers(); ++l) w[t].push_back(mlp.weighted(l).backend().Weights());
   }
   SetNumThreads(0);
   for (size_t l = 0; l < w[0].size(); ++l) {
@@ -81,7 +81,7 @@ TEST(TrainerTest, ThreeEpochsReachAccuracyFloor) {
   o.epochs = 3;
   o.lr = 0.1;
   o.weight_decay = 1e-3;
-  Mlp mlp = MnistNet(1);
+  Network mlp = MnistNet(1);
   const auto h = Train(mlp, Train10k(), &Test10k(), o, {});
   ASSERT_EQ(h.size(), 3u);
   // FP32 on these 10k digits reaches ~96.5 % after 30 epochs; 3 epochs must clear 94 %.
@@ -95,7 +95,7 @@ TEST(TrainerTest, RejectsDatasetOfWrongWidth) {
   d.labels = {0, 1, 2, 3};
   d.classes = 4;
   d.name = "narrow";
-  Mlp mlp = MnistNet(1);
+  Network mlp = MnistNet(1);
   PCMSIM_EXPECT_THROW_MSG(Train(mlp, d, nullptr, TrainOptions{}, {}), DimensionError, "narrow", "100 features",
                           "784");
 }

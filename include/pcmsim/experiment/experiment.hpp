@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "pcmsim/experiment/backends.hpp"
 #include "pcmsim/experiment/ptq_eval.hpp"
 #include "pcmsim/io/config.hpp"
+#include "pcmsim/io/onnx.hpp"
 #include "pcmsim/nn/trainer.hpp"
 
 namespace pcmsim::experiment {
@@ -23,11 +25,26 @@ struct DataOptions {
 };
 
 struct ModelOptions {
-  std::vector<Index> layers = {784, 256, 128, 10};   // sizes, input first; >= 2 entries, all >= 1
-  nn::Activation activation = nn::Activation::kRelu;  // hidden layers' activation
-  std::string backend = "fp32";                     // default backend of every layer
-  std::vector<std::string> layer_backends;           // optional, one per layer, overrides `backend`
+  // The dense shorthand: sizes, input first; >= 2 entries, all >= 1 (used when `specs` is empty).
+  std::vector<Index> layers = {784, 256, 128, 10};
+  nn::Activation activation = nn::Activation::kRelu;  // hidden layers' activation (shorthand)
+  // A general network: one entry per [[model.layer]] table, in order (empty = shorthand).
+  std::vector<nn::LayerSpec> specs;
+  // Shape of one input sample: the training images' IDX header for [[model.layer]]
+  // networks, {layers[0], 1, 1} for the shorthand.
+  TensorShape input;
+  std::string backend = "fp32";                     // default backend of every weighted layer
+  std::vector<std::string> layer_backends;           // optional, one per weighted layer, overrides `backend`
   std::filesystem::path init_from;                   // earlier result file to take weights from
+  // ONNX file giving architecture and weights (then layers/activation/init_from are not set).
+  std::filesystem::path onnx;
+  std::shared_ptr<const io::ImportedModel> imported;  // read from `onnx` when the config loads
+
+  // The network's layers: `specs`, or the dense chain of `layers`.
+  std::vector<nn::LayerSpec> Network() const;
+  TensorShape InputShape() const;
+  // Inputs of each weighted layer's matrix (dense: features in; conv2d: in_ch * k * k).
+  std::vector<Index> WeightedInputs() const;
   void Validate() const;
 };
 
@@ -53,7 +70,7 @@ struct Experiment {
   std::string config_text;  // the resolved config (after overrides), written into results
   std::string source;       // file it came from
 
-  // Backend name of layer i (layer_backends[i] or backend).
+  // Backend name of weighted layer i (layer_backends[i] or backend).
   std::string LayerBackend(Index i) const;
 };
 

@@ -9,7 +9,7 @@
 #include "pcmsim/core/types.hpp"
 #include "pcmsim/experiment/experiment.hpp"
 #include "pcmsim/io/h5.hpp"
-#include "pcmsim/nn/mlp.hpp"
+#include "pcmsim/nn/network.hpp"
 
 namespace pcmsim::experiment {
 
@@ -20,11 +20,11 @@ struct AccuracyVsTime {
 };
 
 // True if any layer runs on the analog backend.
-bool HasAnalogLayers(const nn::Mlp& mlp);
+bool HasAnalogLayers(const nn::Network& mlp);
 
 // Programs every analog layer (draw r = 0..repeats-1), reads it at each time and evaluates
 // `test` with compensation applied and not. `log` gets one line per draw (may be empty).
-AccuracyVsTime EvaluateOverTime(nn::Mlp& mlp, const io::Dataset& test, const InferenceOptions& o,
+AccuracyVsTime EvaluateOverTime(nn::Network& mlp, const io::Dataset& test, const InferenceOptions& o,
                                 const std::function<void(const std::string&)>& log);
 
 // /summary/accuracy_vs_time/{time_s, mean, std, mean_uncompensated, std_uncompensated} and
@@ -32,6 +32,6 @@ AccuracyVsTime EvaluateOverTime(nn::Mlp& mlp, const io::Dataset& test, const Inf
 void WriteAccuracyVsTime(io::H5Writer& out, const AccuracyVsTime& a);
 // /summary attributes set_pulses, reset_pulses, program_pulses, verify_reads over all
 // analog layers (training and inference programming).
-void WritePulseCounts(io::H5Writer& out, const nn::Mlp& mlp);
+void WritePulseCounts(io::H5Writer& out, const nn::Network& mlp);
 
 }  // namespace pcmsim::experiment

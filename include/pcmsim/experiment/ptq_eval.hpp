@@ -9,7 +9,7 @@
 
 #include "pcmsim/io/h5.hpp"
 #include "pcmsim/io/idx.hpp"
-#include "pcmsim/nn/mlp.hpp"
+#include "pcmsim/nn/network.hpp"
 
 namespace pcmsim::experiment {
 
@@ -31,7 +31,7 @@ struct PtqResult {
 };
 
 // One result per width x {per tensor, per channel}. The network itself is not changed.
-std::vector<PtqResult> EvaluatePtq(const nn::Mlp& mlp, const io::Dataset& calibration, const io::Dataset& test,
+std::vector<PtqResult> EvaluatePtq(const nn::Network& mlp, const io::Dataset& calibration, const io::Dataset& test,
                                    const PtqOptions& o);
 
 // /summary/ptq: one attribute per result (accuracy), plus calibration settings.

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "pcmsim/io/h5.hpp"
-#include "pcmsim/nn/mlp.hpp"
+#include "pcmsim/nn/network.hpp"
 #include "pcmsim/nn/trainer.hpp"
 
 namespace pcmsim::experiment {
@@ -25,9 +25,9 @@ std::vector<nn::EpochMetrics> ReadMetrics(const io::H5Reader& in);
 
 // /model/layer_<i>/{weights (out x in), bias}, attributes backend, activation; with
 // `with_state`, also momentum and backend state (/model/layer_<i>/state/<name>).
-void WriteModel(io::H5Writer& out, const nn::Mlp& mlp, bool with_state);
+void WriteModel(io::H5Writer& out, const nn::Network& mlp, bool with_state);
 // Loads weights (and state, when present and `with_state`) into a network of the same
 // shape; IoError/DimensionError name the file and layer on mismatch.
-void ReadModel(const io::H5Reader& in, nn::Mlp& mlp, bool with_state);
+void ReadModel(const io::H5Reader& in, nn::Network& mlp, bool with_state);
 
 }  // namespace pcmsim::experiment

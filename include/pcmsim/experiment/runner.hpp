@@ -23,12 +23,16 @@ struct RunSummary {
   int epochs = 0;
   double train_seconds = 0;  // sum of epoch training times (this process and resumed ones)
   std::string backend;       // "fp32", or per-layer list "fp16,fp8,fp16"
-  std::string dataset;
+  std::string dataset;        // DatasetLabel of the test (else training) images
   std::vector<nn::EpochMetrics> history;
 };
 
+// The data set's name in results: "<folder>/<file>" of the images file (e.g.
+// "fashion-mnist/t10k-images-idx3-ubyte.gz"), which tells MNIST from Fashion-MNIST.
+std::string DatasetLabel(const std::filesystem::path& images);
+
 // Builds the network described by `e` (weights initialised from e.seed or model.init_from).
-nn::Mlp BuildNetwork(const Experiment& e);
+nn::Network BuildNetwork(const Experiment& e);
 
 RunSummary RunExperiment(const Experiment& e, const RunOptions& options);
 

@@ -34,6 +34,10 @@ class ConfigReader {
   void ApplyOverride(std::string_view assignment);
 
   bool Has(std::string_view key) const;
+  // Arrays of tables ([[model.layer]]): element i's keys are "model.layer.<i>.<key>" for
+  // every look-up, override and unknown-key check. Returns the number of tables (0 when
+  // absent); ConfigError if the key holds something else.
+  std::size_t TableArraySize(std::string_view key) const;
   // Typed look-ups: return `fallback` when the key is absent; ConfigError on a wrong type.
   bool GetBool(std::string_view key, bool fallback);
   std::int64_t GetInt(std::string_view key, std::int64_t fallback);

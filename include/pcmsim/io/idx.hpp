@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pcmsim/core/shape.hpp"
 #include "pcmsim/core/types.hpp"
 
 namespace pcmsim::io {
@@ -22,12 +23,21 @@ struct IdxArray {
 // truncated data, trailing bytes.
 IdxArray ReadIdx(const std::filesystem::path& path);
 
+// Only the dimensions of an IDX file (reads the header, not the data). Same errors.
+std::vector<std::uint32_t> ReadIdxDims(const std::filesystem::path& path);
+
+// The shape of one sample of an images IDX with dimensions `dims` (N first): N x rows x
+// cols -> 1 x rows x cols; N x channels x rows x cols -> channels x rows x cols; N x
+// features -> features x 1 x 1.
+TensorShape SampleShape(const std::vector<std::uint32_t>& dims);
+
 // Images scaled to [0, 1] as features x samples (one image per column), with labels.
 struct Dataset {
   Matrix x;                          // features x samples
   std::vector<std::uint8_t> labels;  // one per column of x
   int classes = 0;                   // max label + 1
   std::string name;                  // for messages and results
+  TensorShape shape;                 // of one sample (from the IDX header); Size() == Features()
   Index Samples() const { return x.cols(); }
   Index Features() const { return x.rows(); }
 };

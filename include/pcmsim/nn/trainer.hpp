@@ -1,4 +1,4 @@
-// Mini-batch SGD training and evaluation of an Mlp on a Dataset. No I/O: progress and
+// Mini-batch SGD training and evaluation of a Network on a Dataset. No I/O: progress and
 // checkpoints go through callbacks that the caller (CLI, sweep runner) implements.
 #pragma once
 
@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "pcmsim/io/idx.hpp"
-#include "pcmsim/nn/mlp.hpp"
+#include "pcmsim/nn/loss.hpp"
+#include "pcmsim/nn/network.hpp"
 
 namespace pcmsim::nn {
 
@@ -52,11 +53,14 @@ struct TrainCallbacks {
 
 // Trains from epoch `start_epoch` (0 unless resuming) to options.epochs. Returns metrics of
 // the epochs run. Identical seeds give identical bits for any thread count.
-std::vector<EpochMetrics> Train(Mlp& mlp, const io::Dataset& train, const io::Dataset* test,
+std::vector<EpochMetrics> Train(Network& net, const io::Dataset& train, const io::Dataset* test,
                                 const TrainOptions& options, const TrainCallbacks& callbacks,
                                 int start_epoch = 0);
 
+// DimensionError naming the data set when its sample shape does not fit the network's input.
+void CheckInputShape(const Network& net, const io::Dataset& data);
+
 // Fraction of `data` classified correctly, in batches of `batch` samples.
-double Evaluate(Mlp& mlp, const io::Dataset& data, Index batch = 1000);
+double Evaluate(Network& net, const io::Dataset& data, Index batch = 1000);
 
 }  // namespace pcmsim::nn

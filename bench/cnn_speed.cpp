@@ -1,0 +1,110 @@
+// Speed of the layer graph's convolution: each LeNet-5 conv layer's forward + backward
+// (im2col, the three backend GEMMs, col2im) at batch 64 as a fraction of the FP32 GEMM rate
+// (1024^3), the two measured interleaved in the same run; and the LeNet epoch time on the
+// 10k training digits. Usage: bench_cnn_speed [--epochs N] [--threads T] [--data DIR]
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "bench_util.hpp"
+#include "pcmsim/core/parallel.hpp"
+#include "pcmsim/core/random.hpp"
+#include "pcmsim/nn/conv2d_layer.hpp"
+#include "pcmsim/nn/fp32_backend.hpp"
+#include "pcmsim/nn/trainer.hpp"
+
+using namespace pcmsim;
+
+namespace {
+
+Matrix Random(Index rows, Index cols, std::uint64_t seed) {
+  Rng rng(seed);
+  Matrix m(rows, cols);
+  for (Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(rng.Uniform() - 0.5);
+  return m;
+}
+
+nn::BackendFactory Fp32() {
+  return [](Index in, Index out, Index, Index) { return std::make_unique<nn::Fp32Backend>(in, out); };
+}
+
+std::vector<nn::LayerSpec> LeNet() {
+  using nn::LayerSpec;
+  const auto relu = nn::Activation::kRelu;
+  return {LayerSpec::Conv2d(6, 5, 1, 2, relu), LayerSpec::MaxPool2d(2), LayerSpec::Conv2d(16, 5, 1, 0, relu),
+          LayerSpec::MaxPool2d(2), LayerSpec::Flatten(), LayerSpec::Dense(120, relu), LayerSpec::Dense(84, relu),
+          LayerSpec::Dense(10)};
+}
+
+struct ConvCase {
+  const char* name;
+  TensorShape in;
+  nn::LayerSpec spec;
+  bool first;  // the network's first layer: no input gradient (as conv1 in LeNet)
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bench::MnistArgs args = bench::ParseMnistArgs(argc, argv, 2);
+  const Index batch = 64, n = 1024;
+  const Matrix a = Random(n, n, 1), b = Random(n, n, 2);
+  Matrix c(n, n);
+  const double gemm_flops = 2.0 * static_cast<double>(n) * n * n;
+  std::printf("threads %d, batch %ld\n", NumThreads(), static_cast<long>(batch));
+
+  const ConvCase cases[] = {
+      {"conv1 1x28x28 -> 6@5x5 pad 2", {1, 28, 28}, nn::LayerSpec::Conv2d(6, 5, 1, 2, nn::Activation::kRelu), true},
+      {"conv1 (with input gradient)", {1, 28, 28}, nn::LayerSpec::Conv2d(6, 5, 1, 2, nn::Activation::kRelu), false},
+      {"conv2 6x14x14 -> 16@5x5", {6, 14, 14}, nn::LayerSpec::Conv2d(16, 5, 1, 0, nn::Activation::kRelu), false},
+  };
+  for (const ConvCase& cc : cases) {
+    // Unless it is the first layer, the layer under test sits behind an activation layer so
+    // that its input gradient is computed, as for every conv layer but the first.
+    std::vector<nn::LayerSpec> specs = {cc.spec};
+    if (!cc.first) specs.insert(specs.begin(), nn::LayerSpec::Act(nn::Activation::kRelu));
+    nn::Network net(cc.in, specs, Fp32());
+    net.Initialize(1);
+    const Matrix x = Random(cc.in.Size(), batch, 3);
+    const Matrix& y0 = net.Forward(x, nn::Pass::kTrain);
+    const Matrix dy = Random(y0.rows(), y0.cols(), 4);
+    nn::SgdStep step;  // lr 0: the weights stay, the work is the same
+    const auto* conv = static_cast<const nn::Conv2dLayer*>(&net.layer(cc.first ? 0 : 1));
+    const double cols = static_cast<double>(batch * conv->window().Pixels());
+    const double mk = static_cast<double>(cc.spec.out_channels) * static_cast<double>(conv->window().PatchRows());
+    // forward, weight gradient and (not for the first layer) input gradient GEMMs
+    const double flops = (cc.first ? 2 : 3) * 2.0 * mk * cols;
+    double best_gemm = 1e300, best_conv = 1e300;
+    for (int r = 0; r < 7; ++r) {  // interleaved: both see the same phase of the machine
+      best_gemm = std::min(best_gemm, bench::BestSeconds([&] { ParallelGemm(a, false, b, false, c); }, 1, 0));
+      best_conv = std::min(best_conv, bench::BestSeconds(
+                                          [&] {
+                                            net.Forward(x, nn::Pass::kTrain);
+                                            net.BackwardAndUpdate(dy, step);
+                                          },
+                                          3, r == 0 ? 1 : 0));
+    }
+    const double g = gemm_flops / best_gemm / 1e9, v = flops / best_conv / 1e9;
+    std::printf("%-30s fwd+bwd %7.3f ms  %6.1f GFLOP/s   GEMM 1024^3 %6.1f GFLOP/s   ratio %5.1f %%  (target >= 40 %%)\n",
+                cc.name, 1e3 * best_conv, v, g, 100 * v / g);
+  }
+
+  const io::Dataset train = bench::MnistTrain(args.data);
+  nn::Network lenet(train.shape, LeNet(), Fp32());
+  lenet.Initialize(1);
+  nn::TrainOptions o;
+  o.epochs = args.epochs;
+  o.eval_every = 0;
+  o.lr = 0.05;
+  double best = 1e300, sum = 0;
+  const auto h = nn::Train(lenet, train, nullptr, o, {});
+  for (const auto& m : h) {
+    best = std::min(best, m.seconds);
+    sum += m.seconds;
+  }
+  const double g = gemm_flops / bench::BestSeconds([&] { ParallelGemm(a, false, b, false, c); }, 3) / 1e9;
+  std::printf("LeNet-5 epoch (10k digits, batch 64) %.2f s best, %.2f s mean of %zu   (GEMM 1024^3 right after: %.1f GFLOP/s)\n",
+              best, sum / static_cast<double>(h.size()), h.size(), g);
+  std::printf("PyTorch: not measured here (python3-torch is not installed on this machine)\n");
+  return 0;
+}

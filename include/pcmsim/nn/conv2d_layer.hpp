@@ -1,0 +1,45 @@
+// A 2-d convolution as one matrix product: the weights are an out_channels x
+// (in_channels * k * k) matrix in the layer's backend (row layout: channel, kernel row,
+// kernel column, as PyTorch's weight tensor flattened), fed the im2col patches of the
+// batch as columns (one column per sample and output pixel). On analog tiles this is one
+// tile MVM per output pixel.
+#pragma once
+
+#include "pcmsim/nn/layer.hpp"
+
+namespace pcmsim::nn {
+
+// Window geometry of a conv or pooling layer on one input.
+struct Window {
+  TensorShape in;       // input of one sample
+  Index kernel = 1, stride = 1, padding = 0;
+  Index out_h = 1, out_w = 1;  // output side lengths
+  Index Pixels() const { return out_h * out_w; }
+  Index PatchRows() const { return in.channels * kernel * kernel; }
+  static Window Of(const LayerSpec& spec, const TensorShape& in, const TensorShape& out);
+};
+
+// patches: PatchRows() x (batch * Pixels()); column b * Pixels() + (oy * out_w + ox) holds
+// the window of sample b at that output pixel (zeros where it covers padding).
+void Im2Col(const Window& w, const Matrix& x, Matrix& patches);
+// The adjoint: dx (in.Size() x batch) = sum of every patch column's entries back onto the
+// input pixels they came from.
+void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx);
+
+class Conv2dLayer final : public WeightedLayer {
+ public:
+  Conv2dLayer(LayerSpec spec, TensorShape input, TensorShape output, BackendPtr backend);
+  void Forward(const Matrix& x, Matrix& y, Pass pass) override;
+  void Backward(const Matrix& x, const Matrix& y, Matrix& dy, Matrix* dx, const SgdStep& step) override;
+  Index FanIn() const override { return window_.PatchRows(); }
+  Index FanOut() const override { return Spec().out_channels * Spec().kernel * Spec().kernel; }
+  const Window& window() const { return window_; }
+
+ private:
+  Window window_;
+  Matrix patches_;       // im2col of the last forward's input
+  Matrix cols_, dcols_;  // out_ch x (batch * pixels): backend output / its gradient
+  Matrix dpatches_;      // gradient with respect to patches_
+};
+
+}  // namespace pcmsim::nn

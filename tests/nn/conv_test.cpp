@@ -1,0 +1,285 @@
+// The layer graph's convolution and pooling: im2col against a direct convolution, pooling
+// against hand-computed values, back-propagation against finite differences, analog conv
+// with ideal devices and periphery against fp32 conv, and thread-count invariance.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "pcmsim/core/parallel.hpp"
+#include "pcmsim/core/random.hpp"
+#include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/nn/analog_backend.hpp"
+#include "pcmsim/nn/conv2d_layer.hpp"
+#include "pcmsim/nn/fp32_backend.hpp"
+#include "pcmsim/nn/trainer.hpp"
+#include "test_util.hpp"
+
+namespace pcmsim::nn {
+namespace {
+
+Matrix RandomMatrix(Index rows, Index cols, std::uint64_t seed, float scale = 1.0f) {
+  Rng rng(seed);
+  Matrix m(rows, cols);
+  for (Index k = 0; k < m.size(); ++k) m.data()[k] = scale * static_cast<float>(2.0 * rng.Uniform() - 1.0);
+  return m;
+}
+
+BackendFactory Fp32Factory() {
+  return [](Index in, Index out, Index, Index) { return std::make_unique<Fp32Backend>(in, out); };
+}
+
+// Direct convolution in double: y[o][oy][ox] = b[o] + sum w[o][c][ky][kx] x[c][iy][ix].
+Matrix DirectConv(const Matrix& x, const TensorShape& in, const Matrix& w, const Vector& b, Index k, Index stride,
+                  Index pad, Index oh, Index ow) {
+  const Index oc = w.rows();
+  Matrix y(oc * oh * ow, x.cols());
+  for (Index s = 0; s < x.cols(); ++s)
+    for (Index o = 0; o < oc; ++o)
+      for (Index oy = 0; oy < oh; ++oy)
+        for (Index ox = 0; ox < ow; ++ox) {
+          double acc = b[o];
+          for (Index c = 0; c < in.channels; ++c)
+            for (Index ky = 0; ky < k; ++ky)
+              for (Index kx = 0; kx < k; ++kx) {
+                const Index iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                if (iy < 0 || iy >= in.height || ix < 0 || ix >= in.width) continue;
+                acc += static_cast<double>(w(o, (c * k + ky) * k + kx)) *
+                       x((c * in.height + iy) * in.width + ix, s);
+              }
+          y((o * oh + oy) * ow + ox, s) = static_cast<float>(acc);
+        }
+  return y;
+}
+
+TEST(ConvTest, ForwardEqualsDirectConvolution) {
+  const TensorShape in{2, 7, 6};
+  Network net(in, {LayerSpec::Conv2d(3, 3, 2, 1)}, Fp32Factory());
+  ASSERT_EQ(net.layer(0).OutputShape(), (TensorShape{3, 4, 3}));
+  const Matrix w = RandomMatrix(3, 18, 1), x = RandomMatrix(in.Size(), 5, 2);
+  net.weighted(0).backend().SetWeights(w);
+  net.weighted(0).bias() = RandomMatrix(3, 1, 3).col(0);
+  const Matrix y = net.Forward(x, Pass::kEval);
+  const Matrix ref = DirectConv(x, in, w, net.weighted(0).bias(), 3, 2, 1, 4, 3);
+  EXPECT_LT((y - ref).cwiseAbs().maxCoeff(), 1e-5f);
+}
+
+TEST(ConvTest, PoolingKnownValues) {
+  // One 1x4x4 image 0..15 (row-major); 2x2 windows, stride 2.
+  Matrix x(16, 1);
+  for (Index i = 0; i < 16; ++i) x(i, 0) = static_cast<float>(i);
+  Network maxp({1, 4, 4}, {LayerSpec::MaxPool2d(2)}, Fp32Factory());
+  Network avgp({1, 4, 4}, {LayerSpec::AvgPool2d(2)}, Fp32Factory());
+  Matrix mref(4, 1), aref(4, 1);
+  mref << 5, 7, 13, 15;
+  aref << 2.5, 4.5, 10.5, 12.5;
+  EXPECT_EQ(maxp.Forward(x, Pass::kEval), mref);
+  EXPECT_EQ(avgp.Forward(x, Pass::kEval), aref);
+  // Max pooling with padding 1, stride 1, kernel 2 on 1x2x2: every window sees a real pixel.
+  Matrix x2(4, 1);
+  x2 << -1, -2, -3, -4;
+  Network padded({1, 2, 2}, {LayerSpec::MaxPool2d(2, 1, 1)}, Fp32Factory());
+  Matrix pref(9, 1);
+  pref << -1, -1, -2, -1, -1, -2, -3, -3, -4;
+  EXPECT_EQ(padded.Forward(x2, Pass::kEval), pref);
+}
+
+// conv (pad 1) -> act -> maxpool -> conv (stride 2) -> avgpool (stride 1) -> flatten -> dense.
+std::vector<LayerSpec> SmallCnn(Activation act) {
+  return {LayerSpec::Conv2d(3, 3, 1, 1, act), LayerSpec::MaxPool2d(2), LayerSpec::Conv2d(4, 2, 1, 0),
+          LayerSpec::Act(act), LayerSpec::AvgPool2d(2, 1), LayerSpec::Flatten(), LayerSpec::Dense(3)};
+}
+
+Network SmallCnnNet(Activation act) {
+  Network net({2, 8, 8}, SmallCnn(act), Fp32Factory());
+  net.Initialize(3);
+  Rng rng(103);
+  for (WeightedLayer* l : net.Weighted())
+    for (Index k = 0; k < l->bias().size(); ++k) l->bias()[k] = static_cast<float>(rng.Uniform() - 0.5) * 0.2f;
+  return net;
+}
+
+double Loss(Network& net, const Matrix& x, const std::vector<std::uint8_t>& y) {
+  Matrix d;
+  return SoftmaxCrossEntropy(net.Forward(x, Pass::kEval), y.data(), d).loss_sum / static_cast<double>(x.cols());
+}
+
+class ConvGradientTest : public ::testing::TestWithParam<Activation> {};
+
+TEST_P(ConvGradientTest, WeightAndBiasGradientsMatchFiniteDifferences) {
+  Network net = SmallCnnNet(GetParam());
+  const Matrix x = RandomMatrix(2 * 8 * 8, 4, 9);
+  const std::vector<std::uint8_t> y = {0, 1, 2, 1};
+  std::vector<Matrix> before;
+  std::vector<Vector> bias_before;
+  for (WeightedLayer* l : net.Weighted()) {
+    before.push_back(l->backend().Weights());
+    bias_before.push_back(l->bias());
+  }
+  // One plain SGD step with lr = 1 applies W <- W - dL/dW: read the gradients back.
+  Matrix dlogits;
+  SoftmaxCrossEntropy(net.Forward(x, Pass::kTrain), y.data(), dlogits);
+  SgdStep step;
+  step.lr = 1.0f;
+  net.BackwardAndUpdate(dlogits, step);
+  int checked = 0;
+  for (Index l = 0; l < net.NumWeighted(); ++l) {
+    const size_t li = static_cast<size_t>(l);
+    const Matrix grad = before[li] - net.weighted(l).backend().Weights();
+    const Vector bgrad = bias_before[li] - net.weighted(l).bias();
+    Network probe = SmallCnnNet(GetParam());
+    // Small steps: a conv weight moves every output pixel, so a larger step flips max-pool
+    // winners and ReLU signs (kinks) and the difference quotient stops being a derivative.
+    const float eps = 1e-3f;
+    for (Index k = 0; k < grad.size(); k += 2) {
+      Matrix w = before[li];
+      w.data()[k] += eps;
+      probe.weighted(l).backend().SetWeights(w);
+      const double up = Loss(probe, x, y);
+      w.data()[k] -= 2 * eps;
+      probe.weighted(l).backend().SetWeights(w);
+      const double down = Loss(probe, x, y);
+      probe.weighted(l).backend().SetWeights(before[li]);
+      const double fd = (up - down) / (2 * eps);
+      EXPECT_NEAR(grad.data()[k], fd, 3e-4 + 3e-2 * std::abs(fd)) << "layer " << l << " weight " << k;
+      ++checked;
+    }
+    for (Index k = 0; k < bgrad.size(); ++k) {
+      probe.weighted(l).bias()[k] += eps;
+      const double up = Loss(probe, x, y);
+      probe.weighted(l).bias()[k] -= 2 * eps;
+      const double down = Loss(probe, x, y);
+      probe.weighted(l).bias()[k] += eps;
+      const double fd = (up - down) / (2 * eps);
+      EXPECT_NEAR(bgrad[k], fd, 3e-4 + 3e-2 * std::abs(fd)) << "layer " << l << " bias " << k;
+    }
+  }
+  EXPECT_GT(checked, 60);
+}
+
+INSTANTIATE_TEST_SUITE_P(Activations, ConvGradientTest,
+                         ::testing::Values(Activation::kRelu, Activation::kSigmoid, Activation::kTanh),
+                         [](const auto& p) { return std::string(ToString(p.param)); });
+
+// The input gradient (what the layer below receives) of conv and pooling layers, from
+// Layer::Backward, against finite differences of L(x) = sum(probe .* layer(x)).
+TEST(ConvGradientTest, InputGradientsOfConvAndPoolMatchFiniteDifferences) {
+  for (const LayerSpec& spec : {LayerSpec::Conv2d(3, 3, 2, 1), LayerSpec::MaxPool2d(3, 2, 1),
+                                LayerSpec::AvgPool2d(2, 1, 1)}) {
+    const TensorShape in{2, 6, 5};
+    Network net(in, {spec}, Fp32Factory());
+    net.Initialize(4);
+    const Matrix x = RandomMatrix(in.Size(), 2, 11);
+    const Matrix y = net.Forward(x, Pass::kTrain);
+    const Matrix probe = RandomMatrix(y.rows(), y.cols(), 12);
+    Matrix dy = probe, dx;
+    net.layer(0).Backward(x, y, dy, &dx, SgdStep{});  // lr 0: parameters unchanged
+    ASSERT_EQ(dx.rows(), x.rows());
+    const auto loss = [&](const Matrix& xx) {
+      return static_cast<double>((net.Forward(xx, Pass::kEval).array() * probe.array()).sum());
+    };
+    const float eps = 1e-3f;
+    for (Index k = 0; k < x.size(); ++k) {
+      Matrix xp = x, xm = x;
+      xp.data()[k] += eps;
+      xm.data()[k] -= eps;
+      const double fd = (loss(xp) - loss(xm)) / (2.0 * eps);
+      EXPECT_NEAR(dx.data()[k], fd, 2e-3 + 1e-2 * std::abs(fd)) << spec.TypeName() << " input " << k;
+    }
+  }
+}
+
+TEST(ConvTest, IdealAnalogConvEqualsFp32Conv) {
+  AnalogOptions o;
+  o.training = AnalogTraining::kHwa;
+  o.device = device::IdealParams();
+  for (crossbar::PeripheryOptions* p : {&o.tile.forward, &o.tile.backward}) {
+    p->dac_bits = 0;
+    p->adc_bits = 0;
+    p->output_bound = 0.0;
+    p->output_noise = 0.0;
+    p->bound_management = crossbar::BoundManagement::kNone;
+  }
+  o.tile.read_noise = false;
+  o.tile.drift_compensation = crossbar::DriftCompensation::kNone;
+  o.hwa_weight_noise = 0.0;
+  const TensorShape in{3, 9, 9};
+  const std::vector<LayerSpec> specs = {LayerSpec::Conv2d(5, 3, 1, 1, Activation::kRelu), LayerSpec::MaxPool2d(2),
+                                        LayerSpec::Conv2d(4, 2, 2, 0)};
+  Network fp(in, specs, Fp32Factory());
+  Network an(in, specs, [&](Index i, Index out, Index k, Index) {
+    return std::make_unique<AnalogBackend>(i, out, o, 5, k);
+  });
+  fp.Initialize(8);
+  for (Index k = 0; k < fp.NumWeighted(); ++k) {
+    an.weighted(k).backend().SetWeights(fp.weighted(k).backend().Weights());
+    fp.weighted(k).bias() = RandomMatrix(fp.weighted(k).bias().size(), 1, 20 + static_cast<std::uint64_t>(k)).col(0);
+    an.weighted(k).bias() = fp.weighted(k).bias();
+  }
+  const Matrix x = RandomMatrix(in.Size(), 6, 21);
+  const Matrix y_fp = fp.Forward(x, Pass::kEval);
+  // HWA training forward through the (perfect) periphery, and inference on programmed arrays.
+  const Matrix y_train = an.Forward(x, Pass::kTrain);
+  for (WeightedLayer* l : an.Weighted()) {
+    auto& a = static_cast<AnalogBackend&>(l->backend());
+    a.ProgramForInference(0);
+    a.ReadAfter(31536000.0);
+  }
+  const Matrix y_array = an.Forward(x, Pass::kEval);
+  const float scale = y_fp.cwiseAbs().maxCoeff();
+  EXPECT_LT((y_train - y_fp).cwiseAbs().maxCoeff(), 1e-5f * scale);
+  EXPECT_LT((y_array - y_fp).cwiseAbs().maxCoeff(), 1e-4f * scale);
+}
+
+TEST(ConvTest, TrainingIsBitIdenticalForOneAndTwoThreads) {
+  io::Dataset d = io::LoadIdxDataset(testing::MnistDir() / "train-10k-images-idx3-ubyte.gz",
+                                     testing::MnistDir() / "train-10k-labels-idx1-ubyte.gz", 600);
+  ASSERT_EQ(d.shape, (TensorShape{1, 28, 28}));
+  const std::vector<LayerSpec> lenet = {
+      LayerSpec::Conv2d(6, 5, 1, 2, Activation::kRelu), LayerSpec::MaxPool2d(2),
+      LayerSpec::Conv2d(16, 5, 1, 0, Activation::kRelu), LayerSpec::AvgPool2d(2), LayerSpec::Flatten(),
+      LayerSpec::Dense(32, Activation::kTanh), LayerSpec::Dense(10)};
+  TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 50;
+  std::vector<Matrix> w[2];
+  for (int t = 0; t < 2; ++t) {
+    SetNumThreads(t + 1);
+    Network net(d.shape, lenet, Fp32Factory());
+    net.Initialize(5);
+    Train(net, d, nullptr, o, {});
+    for (WeightedLayer* l : net.Weighted()) w[t].push_back(l->backend().Weights());
+  }
+  SetNumThreads(0);
+  for (size_t l = 0; l < w[0].size(); ++l) {
+    ASSERT_EQ(0, std::memcmp(w[0][l].data(), w[1][l].data(), sizeof(float) * w[0][l].size())) << "layer " << l;
+  }
+}
+
+TEST(ConvTest, ShapeErrorsNameLayerKeyAndReason) {
+  const TensorShape img{1, 28, 28};
+  PCMSIM_EXPECT_THROW_MSG(InferShapes(img, {LayerSpec::Conv2d(6, 29)}), ConfigError, "model.layer[0]", "conv2d",
+                          "'kernel'", "larger than the input 1x28x28");
+  PCMSIM_EXPECT_THROW_MSG(InferShapes(img, {LayerSpec::Conv2d(0, 5)}), ConfigError, "model.layer[0]",
+                          "'out_channels'", ">= 1");
+  PCMSIM_EXPECT_THROW_MSG(InferShapes(img, {LayerSpec::Conv2d(6, 5), LayerSpec::Dense(10)}), ConfigError,
+                          "model.layer[1]", "dense", "needs a flatten");
+  PCMSIM_EXPECT_THROW_MSG(InferShapes(img, {LayerSpec::MaxPool2d(2, 0, 2)}), ConfigError, "model.layer[0]",
+                          "'padding'", "smaller than the kernel");
+  // A dense first layer flattens the data itself (the model.layers shorthand on images).
+  EXPECT_EQ(InferShapes(img, {LayerSpec::Dense(10)}).back(), (TensorShape{10, 1, 1}));
+}
+
+TEST(ConvTest, RejectsDataOfAnotherShape) {
+  Network net({1, 28, 28}, {LayerSpec::Conv2d(2, 5), LayerSpec::Flatten(), LayerSpec::Dense(10)}, Fp32Factory());
+  io::Dataset d;
+  d.x = Matrix::Zero(784, 2);
+  d.labels = {0, 1};
+  d.classes = 2;
+  d.shape = {784, 1, 1};
+  d.name = "flat";
+  PCMSIM_EXPECT_THROW_MSG(Evaluate(net, d), DimensionError, "flat", "784x1x1", "1x28x28");
+}
+
+}  // namespace
+}  // namespace pcmsim::nn

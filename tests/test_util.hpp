@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <unistd.h>
 #include <fstream>
 #include <string>
 
@@ -20,8 +21,9 @@ inline std::filesystem::path MnistDir() { return SourceDir() / "data" / "mnist";
 // A fresh folder under the system temp dir, named after the running test.
 inline std::filesystem::path TempDir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  // The process id keeps concurrent test processes (two checkouts, ctest -j) apart.
   auto dir = std::filesystem::temp_directory_path() /
-             (std::string("pcmsim_") + info->test_suite_name() + "_" + info->name());
+             (std::string("pcmsim_") + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

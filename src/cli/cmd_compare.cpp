@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/energy/counts_file.hpp"
 #include "pcmsim/energy/ledger.hpp"
@@ -38,6 +39,8 @@ struct RunRow {
 
 RunRow ReadRow(const std::string& file, const energy::EnergyTable* reprice) {
   io::H5Reader in(file);
+  experiment::CheckPcmsimFile(in);
+  in.Verify();
   auto num = [&](const char* key) {
     return in.HasAttr("/summary", key) ? in.AttrDouble("/summary", key) : std::numeric_limits<double>::quiet_NaN();
   };
@@ -57,7 +60,8 @@ RunRow ReadRow(const std::string& file, const energy::EnergyTable* reprice) {
   r.tops_inference = num("tops_per_w_inference");
   r.tops_train = num("tops_per_w_train");
   if (in.Exists("/energy/assumptions")) r.assumptions = in.ReadStrings("/energy/assumptions");
-  r.level = in.HasAttr("/energy", "level") ? in.AttrString("/energy", "level") : std::string("device (not recorded)");
+  r.level = in.Exists("/energy") && in.HasAttr("/energy", "level") ? in.AttrString("/energy", "level")
+                                                                   : std::string("device (not recorded)");
   if (reprice != nullptr) {
     const energy::EnergyReport e = energy::MakeReport(energy::ReadEventCounts(in), *reprice);
     r.inference_J = e.energy_per_inference_J;

@@ -3,17 +3,20 @@
 // print a short summary. The numbers come from device::Characterize.
 #include <cmath>
 #include <cstdio>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cmd_device_multiply.hpp"
 #include "pcmsim/device/characterize.hpp"
 #include "pcmsim/device/pcm_params.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/io/h5.hpp"
+#include "pcmsim/io/output_file.hpp"
 
 namespace pcmsim::cli {
 namespace {
@@ -25,6 +28,8 @@ struct DeviceArgs {
   std::string output;
   device::CharacterizeOptions options;
   bool statistical = false;
+  std::string study = "characterize";  // or "multiply" (cmd_device_multiply.cpp)
+  MultiplyArgs multiply;
 };
 
 std::vector<double> InUs(const std::vector<double>& v) {
@@ -115,10 +120,22 @@ void PrintSummary(const device::PcmParams& p, const device::CharacterizeResult& 
 }
 
 void RunDevice(DeviceArgs& a) {
+  if (a.study == "multiply") {
+    a.multiply.device = a.device;
+    a.multiply.output = a.output;
+    a.multiply.options.seed = a.options.seed;
+    a.multiply.options.program_verify = !a.statistical;
+    RunMultiplyStudyCommand(a.multiply);
+    return;
+  }
+  if (!a.multiply.with.empty() || !a.multiply.overrides.empty() || a.multiply.ablate)
+    throw ConfigError("--with, --set and --ablate belong to --study multiply");
   io::ConfigReader reader = io::ConfigReader::FromFile(a.device);
   const device::PcmParams p = device::LoadPcmParams(reader);
   reader.CheckAllConsumed();
   a.options.program_verify = !a.statistical;
+  io::RemoveStaleTemporary(a.output, [](const std::string& msg) { std::cerr << msg << "\n"; });
+  io::CheckOutputFile(a.output, {a.device});
   const std::string start = experiment::UtcNow();
   const device::CharacterizeResult r = device::Characterize(p, a.options);
   io::H5Writer out(a.output);
@@ -145,6 +162,15 @@ void RegisterDevice(CLI::App& app) {
   cmd->add_option("--seed", args->options.seed, "Master seed (default 1)");
   cmd->add_flag("--statistical", args->statistical,
                 "Program levels and precision targets with the fast fit instead of program-and-verify");
+  cmd->add_option("--study", args->study, "characterize (default) or multiply (scalar multiplication precision)")
+      ->check(CLI::IsMember({"characterize", "multiply"}));
+  cmd->add_option("--with", args->multiply.with, "multiply: a further device preset, side by side (repeatable)");
+  cmd->add_option("--set", args->multiply.overrides, "multiply: override a device key, e.g. --set projection.ratio=4");
+  cmd->add_flag("--ablate", args->multiply.ablate, "multiply: also run with one mechanism off at a time");
+  cmd->add_option("--multiply-cells", args->multiply.options.cells, "multiply: cells (default 20000)");
+  cmd->add_option("--input-bits", args->multiply.options.input_bits, "multiply: input grid bits (default 8)");
+  cmd->add_option("--times", args->multiply.options.times_s, "multiply: times since programming, s");
+  cmd->add_option("--temperatures", args->multiply.options.temperatures_K, "multiply: read temperatures, K");
   cmd->callback([args] { RunDevice(*args); });
 }
 

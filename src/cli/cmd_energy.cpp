@@ -72,8 +72,32 @@ TextTable SideTable(const std::string& title, const energy::Comparison& c) {
   return t;
 }
 
+// Each anchor of a chip-level table next to the model's own pricing of the anchor's workload
+// (the ledger with the calibrated overheads; equal by construction of the calibration).
+TextTable AnchorTable(const energy::EnergyTable& t) {
+  TextTable out{"chip-level anchors: measured vs model on the anchor workload",
+                {"anchor", "workload", "measured TOPS/W", "model TOPS/W", "error %"},
+                {}};
+  auto row = [&](const std::string& key, const std::string& workload, double measured, double ops, double joules) {
+    const double model = energy::TopsPerWatt(ops, joules);
+    out.rows.push_back({key, workload, Num(measured), Num(model), Num(100 * (model - measured) / measured)});
+  };
+  for (const auto& d : t.chip.digital_anchors) {
+    row(d.key, "1 " + d.mac + " MAC", d.tops_per_w, d.ops_per_mac,
+        energy::Sum(energy::Price(energy::DigitalAnchorWorkload(d), t)));
+  }
+  if (t.chip.analog_anchor) {
+    const energy::AnalogAnchor& an = *t.chip.analog_anchor;
+    const energy::PhaseCounts w = energy::AnalogAnchorWorkload(t, an);
+    row(an.key, StrCat(an.rows, "x", an.cols, " MVM, ", an.input_bits, "-bit in, ", an.adc_bits, "-bit out"),
+        an.tops_per_w, an.ops_per_mac * w.analog_macs, energy::Sum(energy::Price(w, t)));
+  }
+  return out;
+}
+
 std::vector<TextTable> Tables(const energy::EnergyTable& table, const EnergyArgs& a, std::vector<std::string>& notes) {
   std::vector<TextTable> out;
+  if (table.chip.digital || table.chip.analog) out.push_back(AnchorTable(table));
   out.push_back(LevelsTable(table, a));
   const energy::Comparison scalar = energy::CompareScalar(table, a.input_bits, a.adc_bits);
   out.push_back(SideTable("scalar multiply (one weight), " + table.Level() + " level", scalar));

@@ -84,6 +84,8 @@ void PrintHuman(const io::H5Reader& in) {
 
 void Report(const ReportArgs& a) {
   io::H5Reader in(a.file);
+  experiment::CheckPcmsimFile(in);  // foreign HDF5 files and unknown schema versions are errors
+  in.Verify();                      // every checksum, so corruption anywhere in the file is reported
   if (!a.json) {
     PrintHuman(in);
     return;

@@ -1,4 +1,4 @@
-// `pcmsim run EXP.toml [-o OUT.h5] [--set key=value ...] [--resume]`: train and evaluate
+// `pcmsim run EXP.toml [-o OUT.h5] [--set key=value ...] [--resume | --fresh]`: train and evaluate
 // one experiment, printing progress on stderr.
 #include <unistd.h>
 
@@ -26,6 +26,7 @@ struct RunArgs {
   std::string output;
   std::vector<std::string> overrides;
   bool resume = false;
+  bool fresh = false;
   bool quiet = false;
 };
 
@@ -62,6 +63,7 @@ void Run(const RunArgs& a) {
   experiment::RunOptions o;
   o.output = a.output.empty() ? std::filesystem::path("results") / (e.name + ".h5") : std::filesystem::path(a.output);
   o.resume = a.resume;
+  o.fresh = a.fresh;
   o.progress = Progress(e, a.quiet);
   o.log = [](const std::string& msg) { std::cerr << msg << "\n"; };
   if (!a.quiet) {
@@ -82,7 +84,9 @@ void RegisterRun(CLI::App& app) {
   cmd->add_option("experiment", args->experiment, "Experiment file, e.g. experiments/mnist_fp32.toml")->required();
   cmd->add_option("-o,--output", args->output, "Result file (default results/<name>.h5)");
   cmd->add_option("--set", args->overrides, "Override a config key: --set train.epochs=5 (repeatable)");
-  cmd->add_flag("--resume", args->resume, "Continue from OUTPUT.ckpt when it exists");
+  CLI::Option* resume = cmd->add_flag("--resume", args->resume, "Continue from OUTPUT.ckpt when it exists");
+  cmd->add_flag("--fresh", args->fresh, "Start over even if OUTPUT.ckpt exists (else the run stops to keep it)")
+      ->excludes(resume);
   cmd->add_flag("-q,--quiet", args->quiet, "No progress on stderr");
   cmd->callback([args] { Run(*args); });
 }

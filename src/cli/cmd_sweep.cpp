@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/experiment/sweep.hpp"
+#include "pcmsim/io/output_file.hpp"
 
 #ifdef PCMSIM_HAVE_MPI
 #include <mpi.h>
@@ -133,6 +134,14 @@ int ThreadsPerPoint(const SweepArgs& a, const Comm& comm) {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local);
 }
 
+// CLI11 check: a whole number >= 0 (its NonNegativeNumber prints the double range).
+std::string NonNegative(const std::string& value) {
+  char* end = nullptr;
+  const long n = std::strtol(value.c_str(), &end, 10);
+  if (end == value.c_str() || *end != '\0' || n < 0) return "'" + value + "' must be a whole number >= 0";
+  return "";
+}
+
 void RunSweep(const SweepArgs& a) {
   Comm comm;
   const experiment::Sweep s = experiment::LoadSweep(a.sweep, a.overrides);
@@ -148,6 +157,10 @@ void RunSweep(const SweepArgs& a) {
     std::fprintf(stderr, "pcmsim sweep %s: %zu points (%zu axes, %d repeats), %d rank%s -> %s (points in %s)\n",
                  s.name.c_str(), s.points.size(), s.axes.size(), s.repeats, comm.size(), comm.size() > 1 ? "s" : "",
                  out.string().c_str(), experiment::PointsDir(out).string().c_str());
+  }
+  if (comm.rank() == 0) {
+    io::RemoveStaleTemporary(out, [](const std::string& msg) { std::cerr << msg << "\n"; });
+    io::CheckOutputFile(out, {s.source, s.base});
   }
   experiment::SweepRunOptions o;
   o.table = out;
@@ -187,9 +200,9 @@ void RegisterSweep(CLI::App& app) {
   cmd->add_option("-o,--output", args->output, "Table file (default results/<name>.h5); points go to OUT.points/");
   cmd->add_option("--set", args->overrides, "Override a config key of every point: --set train.epochs=1");
   cmd->add_option("--max-points", args->max_points, "Stop after computing this many points (per rank); rerun to go on")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegative);
   cmd->add_option("--threads", args->threads, "Threads per point (default: the experiment's; cores/ranks under MPI)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegative);
   cmd->add_flag("--list", args->list, "Print the points and exit");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress on stderr");
   cmd->callback([args] { RunSweep(*args); });

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
@@ -21,17 +22,42 @@
 namespace pcmsim {
 namespace {
 
-int DefaultThreads() {
-  if (const char* env = std::getenv("PCMSIM_THREADS")) {
-    const int n = std::atoi(env);
-    if (n > 0) return n;
-  }
+int HardwareThreads() {
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
 
+// PCMSIM_THREADS: unset or empty = all cores; otherwise a whole number >= 1.
+int DefaultThreads() {
+  const char* env = std::getenv("PCMSIM_THREADS");
+  if (env == nullptr || *env == '\0') return HardwareThreads();
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(env, &end, 10);
+  if (end == env || *end != '\0' || errno != 0 || n < 1 || n > 1 << 20) {
+    throw ConfigError(StrCat("PCMSIM_THREADS='", env, "': must be a whole number >= 1 (or unset for all cores)"));
+  }
+  return static_cast<int>(n);
+}
+
+// The thread setting; -1 until first used, so a bad PCMSIM_THREADS is reported (as a
+// ConfigError from the first call) instead of terminating during static initialisation.
 std::atomic<int>& ThreadSetting() {
-  static std::atomic<int> n{DefaultThreads()};
+  static std::atomic<int> n{-1};
+  return n;
+}
+
+int CurrentSetting() {
+  int n = ThreadSetting().load();
+  if (n < 0) {
+    n = DefaultThreads();
+    ThreadSetting() = n;
+  }
+  return n;
+}
+
+std::atomic<int>& PeakThreads() {
+  static std::atomic<int> n{1};
   return n;
 }
 
@@ -61,13 +87,19 @@ void SetNumThreads(int n) {
   ThreadSetting() = n == 0 ? DefaultThreads() : n;
 }
 
-int NumThreads() { return ThreadSetting(); }
+int NumThreads() { return CurrentSetting(); }
+
+int ThreadsUsed() { return PeakThreads().load(); }
+
+void ResetThreadsUsed() { PeakThreads() = 1; }
 
 void ParallelFor(Index n, Index grain, const std::function<void(Index, Index)>& fn) {
   if (n <= 0) return;
   grain = std::max<Index>(grain, 1);
   const Index chunks = (n + grain - 1) / grain;
   const int threads = static_cast<int>(std::min<Index>(NumThreads(), chunks));
+  for (int peak = PeakThreads().load(); threads > peak && !PeakThreads().compare_exchange_weak(peak, threads);) {
+  }
   if (threads <= 1) {
     for (Index c = 0; c < chunks; ++c) fn(c * grain, std::min(n, (c + 1) * grain));
     return;

@@ -114,8 +114,14 @@ void Tile::RefreshCache(double t_s) {
                                                     : IrDropEffectiveExact(g, opt_.r_wire);
   };
   const double g_max = array_.g_max();
-  MatrixD wf = MatrixD::Zero(rows_, cols_), wb, var;
+  MatrixD wf = MatrixD::Zero(rows_, cols_), wb, var, wnl;
   if (ir) wb = MatrixD::Zero(cols_, rows_);
+  const double iv_u = opt_.input_encoding == device::InputEncoding::kAmplitude ? array_.IvArgument(t_s) : 0.0;
+  ArrayD share;
+  if (iv_u > 0.0) {
+    array_.AmorphousShare(t_s, share);
+    wnl = MatrixD::Zero(rows_, cols_);
+  }
   if (noise) var = MatrixD::Zero(rows_, cols_);
   cache_.col_g = ArrayD::Zero(cols_);
   cache_.row_g = ArrayD::Zero(rows_);
@@ -134,6 +140,10 @@ void Tile::RefreshCache(double t_s) {
       } else {
         wf += coef * g;
       }
+      if (iv_u > 0.0) {
+        const Eigen::Map<const MatrixD> sh(share.data() + (2 * p + sign) * rc, rows_, cols_);
+        wnl += coef * g.cwiseProduct(sh);
+      }
       if (noise) {
         const Eigen::Map<const MatrixD> sg(ws_.sigma.data() + (2 * p + sign) * rc, rows_, cols_);
         var += (s * s / (g_max * g_max)) * sg.array().square().matrix();
@@ -148,6 +158,8 @@ void Tile::RefreshCache(double t_s) {
   cache_.w_fwd = wf.cast<float>();
   cache_.w_bwd = wb.cast<float>();
   cache_.var = var.cast<float>();
+  cache_.w_nl = wnl.cast<float>();
+  cache_.iv_u = static_cast<float>(iv_u);
 }
 
 void Tile::ReadAt(double t_s) {
@@ -240,7 +252,7 @@ void Tile::MarkDirty(Index i, Index j) {
 }
 
 bool Tile::CanRereadDirty(double t_s) const {
-  if (opt_.reread_tolerance <= 0.0 || opt_.r_wire > 0.0) return false;
+  if (opt_.reread_tolerance <= 0.0 || opt_.r_wire > 0.0 || cache_.w_nl.size() > 0) return false;
   // Past a quarter of the weights a full read costs about the same.
   if (static_cast<Index>(dirty_.size()) * 4 > rows_ * cols_) return false;
   // A cell read at t1 >= t_prog reads at t2 within a factor ((t2-tp+t0)/(t1-tp+t0))^-nu,

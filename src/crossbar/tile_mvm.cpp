@@ -47,6 +47,14 @@ void Tile::AnalogPass(Dir dir, const PeripheryOptions& p, const Matrix& xt, Matr
   } else {
     ParallelGemm(cache_.w_fwd, true, xt, false, yt);
   }
+  if (cache_.w_nl.size() > 0) {
+    // Amplitude encoding: the amorphous share of each current follows sinh(x u)/sinh(u)
+    // instead of x, i.e. y += W_nl (phi(x) - x) (read_iv.hpp; the same law in both directions).
+    const float u = cache_.iv_u, inv_sinh_u = 1.0f / std::sinh(u);
+    ws_.x_nl = xt.unaryExpr([u, inv_sinh_u](float v) { return std::sinh(v * u) * inv_sinh_u - v; });
+    ParallelGemm(cache_.w_nl, !fwd, ws_.x_nl, false, ws_.y_nl);
+    yt += ws_.y_nl;
+  }
   const Index n = yt.size();
   const float sigma_out = static_cast<float>(p.output_noise);
   const bool read_noise = cache_.var.size() > 0;

@@ -50,6 +50,9 @@ TileOptions LoadTileOptions(io::ConfigReader& cfg, std::string_view prefix) {
                                                  {"program_verify", ProgramMethod::kProgramVerify}});
   o.reread_tolerance = cfg.GetDouble(p + ".reread_tolerance", o.reread_tolerance);
   o.v_read = cfg.GetDouble(p + ".v_read", o.v_read);
+  o.input_encoding = cfg.GetEnum<device::InputEncoding>(
+      p + ".input_encoding", o.input_encoding,
+      {{"pulse_width", device::InputEncoding::kPulseWidth}, {"amplitude", device::InputEncoding::kAmplitude}});
   o.t_integration = cfg.GetDouble(p + ".t_integration", o.t_integration);
   try {
     o.Validate();

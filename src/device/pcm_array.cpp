@@ -47,6 +47,13 @@ PcmArray::PcmArray(const PcmParams& params, Index n, std::uint64_t master_seed,
   if (n < 0) throw DimensionError(StrCat("PcmArray: negative cell count ", n));
   derived_.g_lo = CellFromAmorphous(params_.g_min);
   DrawDevices();
+  if (params_.ea_std_eV > 0.0) {
+    derived_.z_ea.resize(n);
+    ParallelFor(n_, kBlock, [&](Index b, Index e) {
+      Rng rng = MakeStream(seed_, "device_ea", stream_index_, std::uint64_t(b / kBlock));
+      FillNormals(rng, derived_.z_ea.data() + b, e - b);
+    });
+  }
   state_.g_a0.resize(n);
   state_.nu.resize(n);
   state_.q.resize(n);
@@ -99,16 +106,10 @@ void PcmArray::SetTemperature(double kelvin) {
   cache_valid_ = seen_valid_ = false;
 }
 
-double PcmArray::Theta() const {
-  if (params_.activation_energy_eV == 0.0) return 1.0;
-  return std::exp(-params_.activation_energy_eV / internal::kBoltzmannEv *
-                  (1.0 / temperature_K_ - 1.0 / params_.t_ref_K));
-}
-
-double PcmArray::CellFromAmorphous(double g_a, double drift_factor) const {
+double PcmArray::CellFromAmorphous(double g_a, double drift_factor, double proj_factor) const {
   const double ga_t = g_a * drift_factor;
   if (!params_.HasProjection()) return ga_t;
-  const double y = ga_t + params_.projection_ratio * g_a;
+  const double y = ga_t + params_.projection_ratio * proj_factor * g_a;
   if (params_.series_resistance == 0.0) return y;
   return y > 0.0 ? 1.0 / (params_.series_resistance + 1.0 / y) : 0.0;
 }
@@ -166,17 +167,19 @@ Rng PcmArray::Stream(std::string_view role, std::uint64_t op, std::uint64_t bloc
 // ---------------------------------------------------------------------------------------
 // Reads
 
-void PcmArray::EvalChunk(Index b, Index len, double t_s, double theta, double* g, double* sigma) const {
-  EvalState(state_.g_a0.data() + b, state_.nu.data() + b, state_.t_prog.data() + b, state_.q.data() + b, len, t_s,
-            theta, g, sigma);
+void PcmArray::EvalChunk(Index b, Index len, double t_s, const ThermalState& th, double* g, double* sigma,
+                         double* share) const {
+  EvalState(state_.g_a0.data() + b, state_.nu.data() + b, state_.t_prog.data() + b, state_.q.data() + b,
+            derived_.z_ea.size() ? derived_.z_ea.data() + b : nullptr, len, t_s, th, g, sigma, share);
 }
 
 void PcmArray::EvalCells(std::span<const Index> cells, double t_s, double* g, double* sigma) const {
   CheckTime(t_s, "EvalCells");
   CheckIndices(cells, cells.size());
-  const double theta = Theta();
+  const ThermalState th = Thermal(t_s);
   using Buf = Eigen::Array<double, kChunk, 1>;
-  Buf a, n, t, q;
+  Buf a, n, t, q, z;
+  const bool has_z = derived_.z_ea.size() > 0;
   const Index count = static_cast<Index>(cells.size());
   for (Index c = 0; c < count; c += kChunk) {
     const Index len = std::min<Index>(kChunk, count - c);
@@ -186,13 +189,17 @@ void PcmArray::EvalCells(std::span<const Index> cells, double t_s, double* g, do
       n[k] = state_.nu[i];
       t[k] = state_.t_prog[i];
       q[k] = state_.q[i];
+      if (has_z) z[k] = derived_.z_ea[i];
     }
-    EvalState(a.data(), n.data(), t.data(), q.data(), len, t_s, theta, g + c, sigma ? sigma + c : nullptr);
+    EvalState(a.data(), n.data(), t.data(), q.data(), has_z ? z.data() : nullptr, len, t_s, th, g + c,
+              sigma ? sigma + c : nullptr);
   }
 }
 
 void PcmArray::EvalState(const double* g_a0_p, const double* nu_p, const double* t_prog_p, const double* q_p,
-                         Index len, double t_s, double theta, double* g, double* sigma) const {
+                         const double* z_ea_p, Index len, double t_s, const ThermalState& th, double* g, double* sigma,
+                         double* share) const {
+  const double theta = th.per_cell ? 1.0 : th.theta;
   using Buf = Eigen::Array<double, kChunk, 1>;
   using CMap = Eigen::Map<const Eigen::Array<double, Eigen::Dynamic, 1>>;
   const PcmParams& p = params_;
@@ -213,13 +220,20 @@ void PcmArray::EvalState(const double* g_a0_p, const double* nu_p, const double*
     log_tau = (tau / p.t0).log();
     ga = g_a0 * (-nu * log_tau).exp() * theta;
   }
+  if (th.per_cell) {
+    // Per-cell activation energy: replace the common theta by each cell's own.
+    for (Index k = 0; k < len; ++k) ga[k] *= CellTheta(g_a0[k], z_ea_p ? z_ea_p[k] : 0.0, th);
+  }
   Eigen::Map<Eigen::Array<double, Eigen::Dynamic, 1>> out(g, len);
   Buf y_buf;
   auto y = y_buf.head(len);
+  const double k_proj = p.projection_ratio * th.proj_factor;
   if (!p.HasProjection()) {
     out = ga;
+    if (share) Eigen::Map<Eigen::Array<double, Eigen::Dynamic, 1>>(share, len).setOnes();
   } else {
-    y = ga + p.projection_ratio * g_a0;
+    y = ga + k_proj * g_a0;
+    if (share) Eigen::Map<Eigen::Array<double, Eigen::Dynamic, 1>>(share, len) = (y > 0.0).select(ga / y, 1.0);
     if (p.series_resistance == 0.0) out = y;
     else out = (y > 0.0).select(1.0 / (p.series_resistance + y.inverse()), 0.0);
   }
@@ -253,7 +267,7 @@ template <typename Out>
 void PcmArray::ReadImpl(double t_s, Out& out, bool with_read_noise) {
   CheckTime(t_s, "Read");
   out.resize(n_);
-  const double theta = Theta();
+  const ThermalState theta = Thermal(t_s);
   // A second noisy read at the same time (no state change in between) fills a cache of the
   // expected G and sigma; later reads at that time cost one normal and one FMA per cell.
   // The first read at a time does not pay for filling it. Same bits either way.
@@ -298,7 +312,7 @@ void PcmArray::Read(double t_s, ArrayF& out, bool with_read_noise) { ReadImpl(t_
 void PcmArray::ExpectedConductance(double t_s, ArrayD& out) const {
   CheckTime(t_s, "ExpectedConductance");
   out.resize(n_);
-  const double theta = Theta();
+  const ThermalState theta = Thermal(t_s);
   ParallelFor(n_, kBlock, [&](Index b, Index e) {
     for (Index c = b; c < e; c += kChunk)
       EvalChunk(c, std::min<Index>(kChunk, e - c), t_s, theta, out.data() + c, nullptr);
@@ -308,7 +322,7 @@ void PcmArray::ExpectedConductance(double t_s, ArrayD& out) const {
 void PcmArray::ReadNoiseStd(double t_s, ArrayD& out) const {
   CheckTime(t_s, "ReadNoiseStd");
   out.resize(n_);
-  const double theta = Theta();
+  const ThermalState theta = Thermal(t_s);
   ParallelFor(n_, kBlock, [&](Index b, Index e) {
     Eigen::Array<double, kChunk, 1> g;
     for (Index c = b; c < e; c += kChunk)

@@ -71,7 +71,8 @@ ProgramStats PcmArray::ProgramVerifyImpl(Index count, IndexFn idx, const double*
   CheckTime(t_s, "ProgramVerify");
   CheckFinite(targets, count, "ProgramVerify");
   const PcmParams& p = params_;
-  const double theta = Theta();
+  const ThermalState th = Thermal(t_s);  // verify reads at the ambient temperature of t_s
+  const bool auto_tol = p.pv_tolerance_mode == PvToleranceMode::kVerifyNoise;
   // Accumulated 1/f noise of a read right after programming (t = t0).
   const double noise_t0 = p.read_noise_scale * std::sqrt(std::log((p.t0 + p.t_read) / (2.0 * p.t_read)));
   const std::uint64_t op = state_.op_seq++;
@@ -87,20 +88,35 @@ ProgramStats PcmArray::ProgramVerifyImpl(Index count, IndexFn idx, const double*
       const double g_t = std::clamp(targets[j], derived_.g_lo, derived_.g_max_dev[i]);
       const double ga_t = AmorphousFromCell(g_t);
       const double q = p.q_s(ga_t / p.g_max);
+      const double theta = th.per_cell ? CellTheta(ga_t, derived_.z_ea.size() ? derived_.z_ea[i] : 0.0, th) : th.theta;
+      double tol = p.pv_tolerance;
+      if (auto_tol) {
+        // What one verify read at the target resolves (noise of the amorphous segment through
+        // the pair), and half a pulse granule: the loop cannot settle tighter than either.
+        const double ga_v = ga_t * theta;
+        const double g_v = CellFromAmorphous(ga_t, theta, th.proj_factor);
+        const double y_v = ga_v + p.projection_ratio * th.proj_factor * ga_t;
+        double s_v = p.read_model == ReadNoiseModel::kOneOverF
+                         ? ga_v * q * noise_t0
+                         : (p.read_affine_rel * ga_v + p.read_affine) * p.read_noise_scale;
+        if (p.HasProjection() && y_v > 0.0) s_v *= (g_v / y_v) * (g_v / y_v);
+        tol = std::max(p.pv_verify_sigmas * s_v, 0.5 * p.pv_granularity);
+      }
       double g = derived_.g_lo, step = g_t - g;
       bool ok = false;
       for (int it = 0; it < p.pv_max_iterations && !ok; ++it) {
         // The first pulse writes from scratch (RESET + partial SET); later ones correct.
         const double base = it == 0 ? 0.0 : g;
-        const double desired = it == 0 ? g_t : step;
+        double desired = it == 0 ? g_t : step;
+        if (p.pv_granularity > 0.0 && it > 0) desired = std::round(desired / p.pv_granularity) * p.pv_granularity;
         const double w = base + desired + (p.pv_write_noise_rel * std::abs(desired) + p.pv_write_noise) * normal(rng);
         g = fault == Fault::kStuckSet     ? derived_.g_max_dev[i]
             : fault == Fault::kStuckReset ? derived_.g_lo
                                           : std::clamp(w, derived_.g_lo, derived_.g_ceil_dev[i]);
         // Verify read: the amorphous segment carries the noise, seen through (G/Y)^2.
         const double ga = AmorphousFromCell(g) * theta;
-        const double g_read_mean = CellFromAmorphous(AmorphousFromCell(g), theta);
-        const double y = ga + p.projection_ratio * AmorphousFromCell(g);
+        const double g_read_mean = CellFromAmorphous(AmorphousFromCell(g), theta, th.proj_factor);
+        const double y = ga + p.projection_ratio * th.proj_factor * AmorphousFromCell(g);
         double sigma = p.read_model == ReadNoiseModel::kOneOverF
                            ? ga * q * noise_t0
                            : (p.read_affine_rel * ga + p.read_affine) * p.read_noise_scale;
@@ -109,7 +125,7 @@ ProgramStats PcmArray::ProgramVerifyImpl(Index count, IndexFn idx, const double*
         ++st.pulses;
         ++st.verify_reads;
         step = g_t - read;
-        ok = std::abs(step) <= p.pv_tolerance;
+        ok = std::abs(step) <= tol;
       }
       SetStateFromAmorphous(i, AmorphousFromCell(g), ga_t, t_s);
       const double residual = CellFromAmorphous(state_.g_a0[i]) - g_t;

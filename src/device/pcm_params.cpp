@@ -36,6 +36,10 @@ std::string_view ToString(ReadNoiseModel m) {
   return m == ReadNoiseModel::kOneOverF ? "one_over_f" : "affine";
 }
 
+std::string_view ToString(PvToleranceMode m) {
+  return m == PvToleranceMode::kFixed ? "fixed" : "verify_noise";
+}
+
 std::string_view ToString(CellModel m) {
   return m == CellModel::kConventional ? "conventional" : "projected";
 }
@@ -44,9 +48,19 @@ namespace {
 
 void ValidateFit(const StateFit& f, const std::string& key) {
   using io::Require;
-  Require(f.split >= 0.0, key + ".split", f.split, "must be >= 0");
-  Require(f.low_min <= f.low_max, key + ".low_min", f.low_min, "must be <= low_max");
-  Require(f.high_min <= f.high_max, key + ".high_min", f.high_min, "must be <= high_max");
+  using io::RequireAllowInfinite;
+  // split = inf (low branch only) and open clip bounds (±inf) are documented; the
+  // coefficients must be finite.
+  RequireAllowInfinite(f.split >= 0.0, key + ".split", f.split, "must be >= 0");
+  RequireAllowInfinite(f.low_min <= f.low_max, key + ".low_min", f.low_min, "must be <= low_max");
+  RequireAllowInfinite(true, key + ".low_max", f.low_max, "");
+  RequireAllowInfinite(f.high_min <= f.high_max, key + ".high_min", f.high_min, "must be <= high_max");
+  RequireAllowInfinite(true, key + ".high_max", f.high_max, "");
+  io::RequireFinite(key + ".log_a", f.log_a);
+  io::RequireFinite(key + ".log_b", f.log_b);
+  io::RequireFinite(key + ".pow_c", f.pow_c);
+  io::RequireFinite(key + ".pow_e", f.pow_e);
+  for (double c : f.poly) io::RequireFinite(key + ".poly", c);
   // Probe the fit over the whole range: it must be finite and non-negative everywhere.
   constexpr int kProbes = 96;  // log-spaced from 1e-7 to 1 inclusive
   for (int i = 0; i <= kProbes; ++i) {
@@ -78,6 +92,8 @@ void PcmParams::Validate() const {
   Require(read_affine_rel >= 0.0, "read.affine_rel", read_affine_rel, "must be >= 0");
   Require(read_affine >= 0.0, "read.affine_uS", read_affine / kUs, "must be >= 0");
   Require(read_noise_scale >= 0.0, "read.noise_scale", read_noise_scale, "must be >= 0");
+  io::RequireFinite("pulse.set_dg_slope", set_dg_slope);
+  io::RequireFinite("pulse.set_dg_offset_uS", set_dg_offset / kUs);
   Require(set_sd_slope >= 0.0, "pulse.set_sd_slope", set_sd_slope, "must be >= 0");
   Require(set_sd_offset >= 0.0, "pulse.set_sd_offset_uS", set_sd_offset / kUs, "must be >= 0");
   Require(set_gain_dtod >= 0.0 && set_gain_dtod < 1.0, "pulse.set_gain_dtod", set_gain_dtod, "must be in [0, 1)");
@@ -94,7 +110,26 @@ void PcmParams::Validate() const {
   Require(stuck_set_prob + stuck_reset_prob <= 1.0, "faults.stuck_reset_prob", stuck_reset_prob,
           "faults.stuck_set_prob + faults.stuck_reset_prob must be <= 1");
   Require(activation_energy_eV >= 0.0, "temperature.activation_energy_eV", activation_energy_eV, "must be >= 0");
-  Require(t_ref_K > 0.0, "temperature.t_ref_K", t_ref_K, "must be > 0");
+  Require(t_ref_K > 0.0 && std::isfinite(t_ref_K), "temperature.t_ref_K", t_ref_K, "must be > 0");
+  Require(ea_log_slope_eV >= 0.0 && std::isfinite(ea_log_slope_eV), "temperature.ea_log_slope_eV", ea_log_slope_eV,
+          "must be >= 0");
+  Require(ea_std_eV >= 0.0 && std::isfinite(ea_std_eV), "temperature.ea_std_eV", ea_std_eV, "must be >= 0");
+  Require(std::isfinite(projection_tcr_per_K) && std::abs(projection_tcr_per_K) < 0.01, "temperature.projection_tcr_per_K",
+          projection_tcr_per_K, "must be finite with |tcr| < 0.01 per K (a metal's coefficient)");
+  Require(temperature_trace_time_s.size() == temperature_trace_K.size(), "temperature.trace_K",
+          double(temperature_trace_K.size()), "needs as many entries as temperature.trace_time_s");
+  for (size_t i = 0; i < temperature_trace_K.size(); ++i) {
+    Require(std::isfinite(temperature_trace_K[i]) && temperature_trace_K[i] > 0.0, "temperature.trace_K",
+            temperature_trace_K[i], "must be positive temperatures");
+    Require(std::isfinite(temperature_trace_time_s[i]) && (i == 0 || temperature_trace_time_s[i] > temperature_trace_time_s[i - 1]),
+            "temperature.trace_time_s", temperature_trace_time_s[i], "must be finite and strictly increasing");
+  }
+  Require(iv_v0_V >= 0.0 && std::isfinite(iv_v0_V), "read.iv_v0_V", iv_v0_V, "must be >= 0 (0 = ohmic)");
+  Require(iv_v_read_V > 0.0 && std::isfinite(iv_v_read_V), "read.iv_v_read_V", iv_v_read_V, "must be > 0");
+  Require(pv_verify_sigmas > 0.0 && std::isfinite(pv_verify_sigmas), "program_verify.verify_sigmas", pv_verify_sigmas,
+          "must be > 0");
+  Require(pv_granularity >= 0.0 && std::isfinite(pv_granularity), "program_verify.granularity_uS", pv_granularity / kUs,
+          "must be >= 0");
   Require(projection_ratio >= 0.0 && std::isfinite(projection_ratio), "projection.ratio", projection_ratio,
           "must be >= 0 and finite");
   Require(series_resistance >= 0.0, "projection.series_resistance_kohm", series_resistance / 1e3, "must be >= 0");
@@ -103,6 +138,8 @@ void PcmParams::Validate() const {
   if (model == CellModel::kConventional) {
     Require(projection_ratio == 0.0, "projection.ratio", projection_ratio, "needs model = \"projected\"");
     Require(series_resistance == 0.0, "projection.series_resistance_kohm", series_resistance / 1e3,
+            "needs model = \"projected\"");
+    Require(projection_tcr_per_K == 0.0, "temperature.projection_tcr_per_K", projection_tcr_per_K,
             "needs model = \"projected\"");
   }
 }

@@ -70,6 +70,11 @@ void ReadPulsesAndVerify(io::ConfigReader& r, const std::string& K, PcmParams& p
   p.pv_max_iterations = static_cast<int>(iters);
   p.pv_write_noise_rel = r.GetDouble(K + "program_verify.write_noise_rel", p.pv_write_noise_rel);
   p.pv_write_noise = r.GetDouble(K + "program_verify.write_noise_uS", p.pv_write_noise / kUs) * kUs;
+  p.pv_tolerance_mode = r.GetEnum<PvToleranceMode>(
+      K + "program_verify.tolerance", p.pv_tolerance_mode,
+      {{"fixed", PvToleranceMode::kFixed}, {"verify_noise", PvToleranceMode::kVerifyNoise}});
+  p.pv_verify_sigmas = r.GetDouble(K + "program_verify.verify_sigmas", p.pv_verify_sigmas);
+  p.pv_granularity = r.GetDouble(K + "program_verify.granularity_uS", p.pv_granularity / kUs) * kUs;
 }
 
 void ReadOthers(io::ConfigReader& r, const std::string& K, PcmParams& p) {
@@ -77,6 +82,13 @@ void ReadOthers(io::ConfigReader& r, const std::string& K, PcmParams& p) {
   p.stuck_reset_prob = r.GetDouble(K + "faults.stuck_reset_prob", p.stuck_reset_prob);
   p.activation_energy_eV = r.GetDouble(K + "temperature.activation_energy_eV", p.activation_energy_eV);
   p.t_ref_K = r.GetDouble(K + "temperature.t_ref_K", p.t_ref_K);
+  p.ea_log_slope_eV = r.GetDouble(K + "temperature.ea_log_slope_eV", p.ea_log_slope_eV);
+  p.ea_std_eV = r.GetDouble(K + "temperature.ea_std_eV", p.ea_std_eV);
+  p.temperature_trace_time_s = r.GetDoubleList(K + "temperature.trace_time_s", p.temperature_trace_time_s);
+  p.temperature_trace_K = r.GetDoubleList(K + "temperature.trace_K", p.temperature_trace_K);
+  p.projection_tcr_per_K = r.GetDouble(K + "temperature.projection_tcr_per_K", p.projection_tcr_per_K);
+  p.iv_v0_V = r.GetDouble(K + "read.iv_v0_V", p.iv_v0_V);
+  p.iv_v_read_V = r.GetDouble(K + "read.iv_v_read_V", p.iv_v_read_V);
   p.projection_ratio = r.GetDouble(K + "projection.ratio", p.projection_ratio);
   p.series_resistance = r.GetDouble(K + "projection.series_resistance_kohm", p.series_resistance / 1e3) * 1e3;
 }

@@ -54,6 +54,7 @@ void WriteEnergy(io::H5Writer& out, const EnergyReport& r, const EventCounts& co
   WriteEventCounts(out, counts);
 
   out.CreateGroup("/summary");
+  out.WriteAttr("/summary", "energy_level", r.level);
   out.WriteAttr("/summary", "energy_per_inference_J", r.energy_per_inference_J);
   out.WriteAttr("/summary", "energy_per_train_step_J", r.energy_per_train_step_J);
   out.WriteAttr("/summary", "programming_energy_J", r.programming_J);

@@ -264,6 +264,8 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
     throw ConfigError(StrCat(cfg.Source(), ": ", msg));
   }
   e.config_text = cfg.Text();
+  e.inputs = cfg.PathsRead();
+  if (!e.source.empty()) e.inputs.insert(e.inputs.begin(), e.source);
   return e;
 }
 

@@ -23,6 +23,24 @@ std::string UtcNow() {
   return buf;
 }
 
+void CheckPcmsimFile(const io::H5Reader& in, std::string_view kind) {
+  const std::string file = in.Path().string();
+  if (!in.HasAttr("/", "schema_version") || !in.HasAttr("/", "kind")) {
+    throw IoError(StrCat(file, ": not a pcmsim file (an HDF5 file without pcmsim's schema_version and kind attributes)"));
+  }
+  if (in.AttrKind("/", "schema_version") != io::H5Kind::kInteger) {
+    throw IoError(StrCat(file, ": schema_version is not an integer (not a pcmsim file?)"));
+  }
+  const std::int64_t v = in.AttrInt("/", "schema_version");
+  if (v < 1 || v > kSchemaVersion) {
+    throw IoError(StrCat(file, ": schema version ", v, " is not one this pcmsim reads (1 to ", kSchemaVersion,
+                         "; written by a newer pcmsim?)"));
+  }
+  if (!kind.empty() && in.AttrString("/", "kind") != kind) {
+    throw IoError(StrCat(file, ": is a pcmsim '", in.AttrString("/", "kind"), "' file, expected a '", kind, "' file"));
+  }
+}
+
 void WriteProvenance(io::H5Writer& out, std::string_view kind, std::uint64_t seed, const std::string& start_time) {
   unsigned maj = 0, min = 0, rel = 0;
   H5get_libversion(&maj, &min, &rel);
@@ -39,7 +57,9 @@ void WriteProvenance(io::H5Writer& out, std::string_view kind, std::uint64_t see
   out.WriteAttr("/", "boost_version", StrCat(BOOST_VERSION / 100000, ".", BOOST_VERSION / 100 % 1000, ".",
                                              BOOST_VERSION % 100));
   out.WriteAttr("/", "seed", static_cast<std::int64_t>(seed));
-  out.WriteAttr("/", "threads", static_cast<std::int64_t>(NumThreads()));
+  // The threads that actually ran (a setting above the work's chunk count runs fewer).
+  out.WriteAttr("/", "threads", static_cast<std::int64_t>(ThreadsUsed()));
+  out.WriteAttr("/", "threads_requested", static_cast<std::int64_t>(NumThreads()));
   out.WriteAttr("/", "start_time", start_time);
 }
 

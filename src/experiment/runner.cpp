@@ -1,7 +1,14 @@
 // The run pipeline behind `pcmsim run`: checkpoint/resume and the final result file.
 #include "pcmsim/experiment/runner.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <fstream>
 #include <numeric>
+#include <set>
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
@@ -9,6 +16,8 @@
 #include "pcmsim/experiment/inference_eval.hpp"
 #include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/experiment/result_file.hpp"
+#include "pcmsim/nn/conv2d_layer.hpp"
+#include "pcmsim/io/output_file.hpp"
 
 namespace pcmsim::experiment {
 
@@ -27,6 +36,8 @@ nn::Network BuildNetwork(const Experiment& e) {
   mlp.Initialize(e.seed);
   if (!e.model.init_from.empty()) {
     io::H5Reader in(e.model.init_from);
+    CheckPcmsimFile(in);
+    in.Verify();
     ReadModel(in, mlp, false);
   }
   if (e.model.imported) LoadOnnxWeights(*e.model.imported, mlp);
@@ -50,6 +61,92 @@ std::string BackendLabel(const Experiment& e) {
 
 std::filesystem::path CheckpointPath(const RunOptions& o) { return o.output.string() + ".ckpt"; }
 
+// Memory the system can give a new allocation now: MemAvailable of /proc/meminfo (free
+// plus reclaimable cache), else the physical memory; 0 if unknown.
+double AvailableMemory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string line;
+  while (std::getline(meminfo, line)) {
+    double kib = 0;
+    if (std::sscanf(line.c_str(), "MemAvailable: %lf kB", &kib) == 1) return kib * 1024.0;
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
+
+// A lower bound of the memory a run needs: every weight in float32 (all backends keep at
+// least that; momentum, FP8 masters and PCM device state come on top) and the output of the
+// widest layer for one training batch. Refuses the run when even this bound exceeds the
+// memory available now, instead of failing inside an allocation (std::bad_alloc).
+void CheckMemory(const Experiment& e) {
+  const std::vector<nn::LayerSpec> net = e.model.Network();
+  const std::vector<TensorShape> shapes = nn::InferShapes(e.model.InputShape(), net);
+  const std::vector<Index> inputs = e.model.WeightedInputs();
+  double weights = 0, widest = 0;
+  size_t k = 0;
+  for (size_t i = 0; i < net.size(); ++i) {
+    widest = std::max(widest, static_cast<double>(shapes[i].Size()));
+    if (!net[i].Weighted()) continue;
+    const Index outs = net[i].kind == nn::LayerKind::kDense ? net[i].units : net[i].out_channels;
+    weights += static_cast<double>(inputs[k++]) * static_cast<double>(outs);
+  }
+  Index batch = e.train.batch_size;
+  if (e.data.train_limit > 0) batch = std::min(batch, e.data.train_limit);
+  const double need = 4.0 * weights + 4.0 * static_cast<double>(batch) * widest;
+  const double available = AvailableMemory();
+  if (available > 0 && need > available) {
+    constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+    char buf[160];
+    std::snprintf(buf, sizeof(buf), "needs at least %.1f GiB of memory (%.3g weights), %.1f GiB are available",
+                  need / kGiB, weights, available / kGiB);
+    throw ConfigError(StrCat(e.source, e.model.specs.empty() ? ": model.layers" : ": model.layer",
+                             ": the network ", buf));
+  }
+}
+
+// A config value as a user wrote it: numbers in their shortest form (toml++ prints
+// 0.1 as 0.10000000000000001).
+std::string Shortest(const std::string& text) {
+  double v = 0;
+  const auto res = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (res.ec != std::errc() || res.ptr != text.data() + text.size()) return text;
+  char buf[64];
+  return std::string(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr);
+}
+
+// The keys whose values differ between two resolved configs, except experiment.threads
+// (results do not depend on the thread count), as "key: old -> new".
+std::vector<std::string> ChangedKeys(const std::string& before, const std::string& now) {
+  io::ConfigReader a = io::ConfigReader::FromString(before, "checkpoint config");
+  io::ConfigReader b = io::ConfigReader::FromString(now, "config");
+  std::set<std::string> keys;
+  for (auto& k : a.Keys()) keys.insert(k);
+  for (auto& k : b.Keys()) keys.insert(k);
+  std::vector<std::string> changed;
+  for (const std::string& k : keys) {
+    if (k == "experiment.threads") continue;
+    const std::string va = a.Has(k) ? Shortest(a.ValueText(k)) : "(unset)";
+    const std::string vb = b.Has(k) ? Shortest(b.ValueText(k)) : "(unset)";
+    if (va != vb) changed.push_back(StrCat(k, " was ", va, ", now ", vb));
+  }
+  return changed;
+}
+
+// Before any work: temporaries of a killed run removed, the output and checkpoint paths
+// safe to write, no unfinished checkpoint silently replaced, memory enough.
+void Prepare(const Experiment& e, const RunOptions& o) {
+  io::RemoveStaleTemporary(o.output, o.log);
+  io::RemoveStaleTemporary(CheckpointPath(o), o.log);
+  io::CheckOutputFile(o.output, e.inputs);
+  io::CheckOutputFile(CheckpointPath(o), e.inputs);
+  if (!o.resume && !o.fresh && std::filesystem::exists(CheckpointPath(o))) {
+    throw ConfigError(StrCat(CheckpointPath(o).string(), ": a checkpoint of an unfinished run of this output exists; "
+                             "--resume continues it, --fresh starts over (it is replaced once the new run "
+                             "checkpoints)"));
+  }
+  CheckMemory(e);
+}
+
 void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Network& mlp,
                      const std::vector<nn::EpochMetrics>& history, const std::string& start) {
   io::H5Writer out(CheckpointPath(o));
@@ -64,8 +161,14 @@ void WriteCheckpoint(const Experiment& e, const RunOptions& o, const nn::Network
 energy::EventCounts CollectEvents(const nn::Network& mlp) {
   energy::EventCounts counts;
   for (Index k = 0; k < mlp.NumWeighted(); ++k) {
-    counts.layer = StrCat("layer_", mlp.WeightedIndices()[static_cast<size_t>(k)]);
+    const std::string name = StrCat("layer_", mlp.WeightedIndices()[static_cast<size_t>(k)]);
+    counts.layer = name;
     mlp.weighted(k).backend().AddEvents(counts);
+    // A conv layer's backend sees one column per sample and output pixel (its MACs, MVMs
+    // and conversions are counted per column); samples count images, as for dense layers.
+    if (const auto* conv = dynamic_cast<const nn::Conv2dLayer*>(&mlp.weighted(k))) {
+      for (energy::PhaseCounts& p : counts.layers[name]) p.samples /= static_cast<double>(conv->window().Pixels());
+    }
   }
   return counts;
 }
@@ -79,6 +182,11 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Network& ml
   out.WriteAttr("/", "experiment", e.name);
   out.WriteString("/config", e.config_text);
   out.WriteAttr("/config", "source", e.source);
+  if (e.model.imported) {  // where architecture and initial weights came from
+    out.WriteAttr("/config", "onnx_file", e.model.onnx.string());
+    out.WriteAttr("/config", "onnx_producer", e.model.imported->producer);
+    out.WriteAttr("/config", "onnx_opset", e.model.imported->opset);
+  }
   WriteMetrics(out, s.history);
   WriteModel(out, mlp, false);
   out.CreateGroup("/summary");
@@ -104,6 +212,8 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Network& ml
 
 RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
   SetNumThreads(e.threads);
+  ResetThreadsUsed();
+  Prepare(e, o);
   const std::string start = UtcNow();
   const io::Dataset train = LoadTrainSet(e);
   io::Dataset test;
@@ -117,9 +227,18 @@ RunSummary RunExperiment(const Experiment& e, const RunOptions& o) {
   int start_epoch = 0;
   if (o.resume && std::filesystem::exists(CheckpointPath(o))) {
     io::H5Reader ck(CheckpointPath(o));
-    if (ck.ReadString("/config") != e.config_text) {
-      throw ConfigError(StrCat(CheckpointPath(o).string(),
-                               ": checkpoint was made with a different config; remove it or rerun without --resume"));
+    CheckPcmsimFile(ck, "checkpoint");
+    ck.Verify();
+    const std::string made_with = ck.ReadString("/config");
+    if (made_with != e.config_text) {
+      const std::vector<std::string> changed = ChangedKeys(made_with, e.config_text);
+      if (!changed.empty()) {
+        std::string list = changed.front();
+        for (size_t i = 1; i < changed.size() && i < 3; ++i) list += "; " + changed[i];
+        if (changed.size() > 3) list += StrCat("; and ", changed.size() - 3, " more");
+        throw ConfigError(StrCat(CheckpointPath(o).string(), ": the checkpoint was made with another config (", list,
+                                 "); rerun with the same config, or --fresh to start over"));
+      }
     }
     ReadModel(ck, mlp, true);
     s.history = ReadMetrics(ck);

@@ -14,6 +14,7 @@ struct ConfigReader::Impl {
   std::filesystem::path base_dir;          // folder of the file, for relative paths
   std::set<std::string, std::less<>> used;
   std::set<std::string, std::less<>> from_override;
+  std::vector<std::filesystem::path> paths_read;
 };
 
 namespace {
@@ -98,6 +99,10 @@ ConfigReader& ConfigReader::operator=(ConfigReader&&) noexcept = default;
 ConfigReader::~ConfigReader() = default;
 
 ConfigReader ConfigReader::FromFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw IoError(StrCat(path.string(), ": is a directory, not a config file (give the .toml file itself)"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(StrCat(path.string(), ": cannot open config file (missing or unreadable)"));
   std::ostringstream ss;
@@ -254,8 +259,12 @@ std::filesystem::path ConfigReader::GetPath(std::string_view key, const std::fil
     const bool from_cli = impl_->from_override.count(key) > 0;
     p = (from_cli ? std::filesystem::current_path() : impl_->base_dir) / p;
   }
-  return p.lexically_normal();
+  p = p.lexically_normal();
+  impl_->paths_read.push_back(p);
+  return p;
 }
+
+const std::vector<std::filesystem::path>& ConfigReader::PathsRead() const { return impl_->paths_read; }
 
 std::string ConfigReader::ValueText(std::string_view key) {
   const toml::node* n = Find(impl_->root, key);

@@ -3,6 +3,7 @@
 #include "pcmsim/io/h5.hpp"
 
 #include <hdf5.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
@@ -73,6 +74,67 @@ Handle VarStringType() {
   return t;
 }
 
+// The innermost HDF5 error descriptions of the failed call (empty if none), so messages
+// can say "checksum mismatch" instead of a generic failure. Must run right after the
+// failing call: any later HDF5 call clears the stack.
+std::string LastHdf5Error() {
+  std::string text;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
+        auto* t = static_cast<std::string*>(data);
+        if (e->desc != nullptr && *e->desc != '\0') *t += (t->empty() ? "" : "; ") + std::string(e->desc);
+        return 0;
+      },
+      &text);
+  return text;
+}
+
+// " (checksum mismatch: the file is corrupted)" when the HDF5 error says so, else "".
+std::string CorruptionHint(const std::string& hdf5_error) {
+  if (hdf5_error.find("checksum") != std::string::npos || hdf5_error.find("Fletcher") != std::string::npos) {
+    return " (checksum mismatch: the file is corrupted)";
+  }
+  return hdf5_error.empty() ? "" : " (" + hdf5_error + ")";
+}
+
+// CRC-32 of strings (each preceded by its length), stored as attribute "crc32" on string
+// datasets: their bytes are not covered by the HDF5 checksums (variable-length strings
+// live in the global heap).
+std::int64_t StringsCrc(const std::vector<std::string_view>& values) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (std::string_view v : values) {
+    const std::uint64_t n = v.size();
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(&n), sizeof(n));
+    if (!v.empty()) crc = crc32(crc, reinterpret_cast<const Bytef*>(v.data()), static_cast<uInt>(v.size()));
+  }
+  return static_cast<std::int64_t>(crc);
+}
+
+// Datasets up to this size are stored compact (inside their object header, which the v2
+// object-header checksum covers); larger ones in one chunk (or row blocks) with the
+// Fletcher-32 filter.
+constexpr hsize_t kCompactBytes = 16 * 1024;
+constexpr hsize_t kMaxChunkBytes = hsize_t{1} << 30;
+
+Handle DatasetCreationList(int rank, const hsize_t* dims, size_t element_bytes) {
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  hsize_t elements = 1;
+  for (int d = 0; d < rank; ++d) elements *= dims[d];
+  const hsize_t bytes = elements * element_bytes;
+  if (elements == 0) return dcpl;  // nothing to protect; chunks cannot be empty
+  if (bytes <= kCompactBytes) {
+    H5Pset_layout(dcpl.get(), H5D_COMPACT);
+    return dcpl;
+  }
+  hsize_t chunk[2] = {dims[0], rank > 1 ? dims[1] : 1};
+  const hsize_t row_bytes = (rank > 1 ? dims[1] : 1) * element_bytes;
+  if (bytes > kMaxChunkBytes) chunk[0] = std::max<hsize_t>(1, kMaxChunkBytes / row_bytes);
+  H5Pset_chunk(dcpl.get(), rank, chunk);
+  H5Pset_fletcher32(dcpl.get());
+  return dcpl;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- writer
@@ -80,7 +142,11 @@ Handle VarStringType() {
 H5Writer::H5Writer(const std::filesystem::path& path) : path_(path), tmp_(path.string() + ".tmp") {
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  file_ = H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  // The 1.8 file format and later: superblock, object headers (with their attributes and
+  // compact data) and group indexes carry checksums that HDF5 verifies on every read.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+  file_ = H5Fcreate(tmp_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (file_ < 0) throw IoError(StrCat(tmp_.string(), ": cannot create HDF5 file (folder missing or not writable?)"));
 }
 
@@ -115,7 +181,8 @@ void WriteDataset(hid_t file, std::string_view path, hid_t mem_type, hid_t file_
   EnsureGroups(file, ParentOf(path));
   Handle space(H5Screate_simple(rank, dims, nullptr), H5Sclose);
   if (H5Lexists(file, Str(path).c_str(), H5P_DEFAULT) > 0) H5Ldelete(file, Str(path).c_str(), H5P_DEFAULT);
-  Handle ds(H5Dcreate2(file, Str(path).c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  Handle dcpl = DatasetCreationList(rank, dims, H5Tis_variable_str(file_type) > 0 ? sizeof(char*) : H5Tget_size(file_type));
+  Handle ds(H5Dcreate2(file, Str(path).c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
             H5Dclose);
   if (!ds.ok() || H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
     throw IoError(StrCat("cannot write HDF5 dataset ", path));
@@ -139,11 +206,13 @@ void H5Writer::WriteString(std::string_view dataset, std::string_view text) {
   const std::string v(text);
   EnsureGroups(file_, ParentOf(dataset));
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle ds(H5Dcreate2(file_, Str(dataset).c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                       H5P_DEFAULT),
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (text.size() <= kCompactBytes) H5Pset_layout(dcpl.get(), H5D_COMPACT);
+  Handle ds(H5Dcreate2(file_, Str(dataset).c_str(), t.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
             H5Dclose);
   if (!ds.ok() || H5Dwrite(ds.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.c_str()) < 0)
     throw IoError(StrCat("cannot write HDF5 string ", dataset));
+  WriteAttr(dataset, "crc32", StringsCrc({text}));
 }
 
 void H5Writer::WriteVector(std::string_view dataset, const std::vector<double>& values) {
@@ -160,6 +229,7 @@ void H5Writer::WriteStrings(std::string_view dataset, const std::vector<std::str
   Handle t = VarStringType();
   const hsize_t dims[1] = {values.size()};
   WriteDataset(file_, dataset, t.get(), t.get(), 1, dims, ptrs.data());
+  WriteAttr(dataset, "crc32", StringsCrc(std::vector<std::string_view>(values.begin(), values.end())));
 }
 void H5Writer::WriteMatrix(std::string_view dataset, const MatrixD& m) {
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = m;
@@ -190,7 +260,7 @@ H5Reader::H5Reader(const std::filesystem::path& path) : path_(path) {
   if (!std::filesystem::exists(path)) throw IoError(StrCat(path.string(), ": no such file"));
   if (H5Fis_hdf5(path.c_str()) <= 0) throw IoError(StrCat(path.string(), ": not an HDF5 file"));
   file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (file_ < 0) throw IoError(StrCat(path.string(), ": cannot open HDF5 file"));
+  if (file_ < 0) throw IoError(StrCat(path.string(), ": cannot open HDF5 file", CorruptionHint(LastHdf5Error())));
 }
 
 H5Reader::~H5Reader() {
@@ -359,7 +429,12 @@ double H5Reader::AttrDouble(std::string_view object, std::string_view name) cons
 namespace {
 Handle OpenDataset(hid_t file, const std::filesystem::path& path, std::string_view name) {
   hid_t d = H5Dopen2(file, Str(name).c_str(), H5P_DEFAULT);
-  if (d < 0) throw IoError(StrCat(path.string(), ": missing dataset ", name));
+  if (d < 0) {
+    const std::string why = LastHdf5Error();
+    if (why.find("checksum") != std::string::npos)
+      throw IoError(StrCat(path.string(), ": dataset ", name, CorruptionHint(why)));
+    throw IoError(StrCat(path.string(), ": missing dataset ", name));
+  }
   return Handle(d, H5Dclose);
 }
 
@@ -379,11 +454,34 @@ hssize_t CheckedPoints(hid_t d, hid_t space, const std::filesystem::path& path, 
   }
   return n;
 }
+
+// Reads `dataset` into `buffer` as `mem_type`; IoError naming file and dataset, with the
+// checksum verdict when the Fletcher-32 filter caught corrupted bytes.
+void ReadInto(hid_t d, hid_t mem_type, void* buffer, const std::filesystem::path& path, std::string_view dataset,
+              std::string_view what) {
+  if (H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) >= 0) return;
+  const std::string hint = CorruptionHint(LastHdf5Error());
+  if (hint.find("checksum mismatch") != std::string::npos) throw IoError(StrCat(path.string(), ": dataset ", dataset, hint));
+  throw IoError(StrCat(path.string(), ": dataset ", dataset, " ", what));
+}
+
+// Checks the "crc32" attribute of a string dataset (absent in files of older pcmsim).
+void CheckStringsCrc(hid_t d, const std::vector<std::string_view>& values, const std::filesystem::path& path,
+                     std::string_view dataset) {
+  if (H5Aexists(d, "crc32") <= 0) return;
+  Handle a(H5Aopen(d, "crc32", H5P_DEFAULT), H5Aclose);
+  std::int64_t stored = -1;
+  if (!a.ok() || H5Aread(a.get(), H5T_NATIVE_INT64, &stored) < 0 || stored != StringsCrc(values)) {
+    throw IoError(StrCat(path.string(), ": dataset ", dataset, " (checksum mismatch: the file is corrupted)"));
+  }
+}
 }  // namespace
 
 std::string H5Reader::ReadString(std::string_view dataset) const {
   Handle d = OpenDataset(file_, path_, dataset);
-  return ReadStringFrom(d.get(), false, path_, StrCat("dataset ", dataset));
+  std::string s = ReadStringFrom(d.get(), false, path_, StrCat("dataset ", dataset));
+  CheckStringsCrc(d.get(), {s}, path_, dataset);
+  return s;
 }
 
 std::vector<double> H5Reader::ReadVector(std::string_view dataset) const {
@@ -391,8 +489,7 @@ std::vector<double> H5Reader::ReadVector(std::string_view dataset) const {
   Handle space(H5Dget_space(d.get()), H5Sclose);
   const hssize_t n = CheckedPoints(d.get(), space.get(), path_, dataset);
   std::vector<double> v(static_cast<size_t>(n));
-  if (n > 0 && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
-    throw IoError(StrCat(path_.string(), ": dataset ", dataset, " is not numeric"));
+  if (n > 0) ReadInto(d.get(), H5T_NATIVE_DOUBLE, v.data(), path_, dataset, "is not numeric");
   return v;
 }
 
@@ -402,13 +499,13 @@ std::vector<std::string> H5Reader::ReadStrings(std::string_view dataset) const {
   const hssize_t n = CheckedPoints(d.get(), space.get(), path_, dataset);
   std::vector<char*> ptrs(static_cast<size_t>(n), nullptr);
   Handle mem = VarStringType();
-  if (n > 0 && H5Dread(d.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-    throw IoError(StrCat(path_.string(), ": dataset ", dataset, " is not a string list"));
+  if (n > 0) ReadInto(d.get(), mem.get(), ptrs.data(), path_, dataset, "is not a string list");
   std::vector<std::string> out;
   for (char* p : ptrs) {
     out.emplace_back(p ? p : "");
     H5free_memory(p);
   }
+  CheckStringsCrc(d.get(), std::vector<std::string_view>(out.begin(), out.end()), path_, dataset);
   return out;
 }
 
@@ -422,9 +519,71 @@ MatrixD H5Reader::ReadMatrix(std::string_view dataset) const {
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm(
       static_cast<Index>(dims[0]), rank == 2 ? static_cast<Index>(dims[1]) : 1);
-  if (rm.size() > 0 && H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, rm.data()) < 0)
-    throw IoError(StrCat(path_.string(), ": dataset ", dataset, " is not numeric"));
+  if (rm.size() > 0) ReadInto(d.get(), H5T_NATIVE_DOUBLE, rm.data(), path_, dataset, "is not numeric");
   return rm;
+}
+
+namespace {
+herr_t CollectLink(hid_t, const char* name, const H5L_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+// Opens an object (verifying its header checksum); IoError naming it on failure.
+Handle OpenChecked(hid_t file, const std::filesystem::path& path, const std::string& name) {
+  hid_t o = H5Oopen(file, name.c_str(), H5P_DEFAULT);
+  if (o < 0) throw IoError(StrCat(path.string(), ": ", name, CorruptionHint(LastHdf5Error())));
+  return Handle(o, H5Oclose);
+}
+// Every object's path below `group`, each opened on its own (so a corrupted header is
+// reported under its name), depth first.
+void AllObjectsBelow(hid_t file, const std::filesystem::path& path, const std::string& group,
+                     std::vector<std::string>& out) {
+  Handle g = OpenChecked(file, path, group);
+  std::vector<std::string> children;
+  if (H5Literate(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, CollectLink, &children) < 0) {
+    throw IoError(StrCat(path.string(), ": ", group, ": cannot list its members", CorruptionHint(LastHdf5Error())));
+  }
+  for (const std::string& child : children) {
+    const std::string name = (group == "/" ? "/" : group + "/") + child;
+    out.push_back(name);
+    Handle o = OpenChecked(file, path, name);
+    if (H5Iget_type(o.get()) == H5I_GROUP) AllObjectsBelow(file, path, name, out);
+  }
+}
+std::vector<std::string> AllObjects(hid_t file, const std::filesystem::path& path) {
+  std::vector<std::string> names;
+  AllObjectsBelow(file, path, "/", names);
+  return names;
+}
+}  // namespace
+
+std::vector<std::string> H5Reader::Datasets() const {
+  std::vector<std::string> names;
+  for (const std::string& name : AllObjects(file_, path_)) {
+    Handle o = OpenChecked(file_, path_, name);
+    if (H5Iget_type(o.get()) == H5I_DATASET) names.push_back(name);
+  }
+  return names;
+}
+
+void H5Reader::Verify() const {
+  for (const std::string& name : AllObjects(file_, path_)) {
+    Handle o = OpenChecked(file_, path_, name);
+    if (H5Iget_type(o.get()) != H5I_DATASET) continue;
+    Handle d = OpenDataset(file_, path_, name);
+    Handle type(H5Dget_type(d.get()), H5Tclose);
+    if (H5Tget_class(type.get()) == H5T_STRING) {
+      Handle space(H5Dget_space(d.get()), H5Sclose);
+      if (H5Sget_simple_extent_type(space.get()) == H5S_SCALAR) ReadString(name);
+      else ReadStrings(name);
+      continue;
+    }
+    Handle space(H5Dget_space(d.get()), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    Handle mem(H5Tget_native_type(type.get(), H5T_DIR_DEFAULT), H5Tclose);
+    std::vector<unsigned char> buffer(static_cast<size_t>(n) * H5Tget_size(mem.get()));
+    if (n > 0) ReadInto(d.get(), mem.get(), buffer.data(), path_, name, "cannot be read");
+  }
 }
 
 }  // namespace pcmsim::io

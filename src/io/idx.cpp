@@ -1,9 +1,10 @@
-// IDX reading through zlib's gzread (which also reads uncompressed files transparently).
+// IDX reading: raw files, or gzip (one or more members) inflated with zlib, strictly.
 #include "pcmsim/io/idx.hpp"
 
 #include <zlib.h>
 
 #include <algorithm>
+#include <fstream>
 #include <limits>
 #include <memory>
 
@@ -12,21 +13,53 @@
 namespace pcmsim::io {
 namespace {
 
+// The whole file: gzip members decompressed (one or more, concatenated), anything else
+// taken as raw bytes. Bytes after the last gzip member that do not start another member
+// are an error (zlib's gzread ignores them silently).
 std::vector<std::uint8_t> ReadAll(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw IoError(StrCat(path.string(), ": no such file"));
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> f(gzopen(path.c_str(), "rb"), gzclose);
-  if (!f) throw IoError(StrCat(path.string(), ": cannot open (unreadable)"));
+  const std::string name = path.string();
+  if (!std::filesystem::exists(path)) throw IoError(StrCat(name, ": no such file"));
+  if (std::filesystem::is_directory(path)) throw IoError(StrCat(name, ": is a directory, not an IDX file"));
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw IoError(StrCat(name, ": cannot open (unreadable)"));
+  std::vector<std::uint8_t> raw(static_cast<size_t>(in.tellg()));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size()))) {
+    throw IoError(StrCat(name, ": read error"));
+  }
+  if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
   std::vector<std::uint8_t> out;
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw IoError(StrCat(name, ": zlib initialisation failed"));
+  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&z, inflateEnd);
+  z.next_in = raw.data();
+  z.avail_in = static_cast<uInt>(std::min<size_t>(raw.size(), std::numeric_limits<uInt>::max()));
   std::uint8_t buf[1 << 16];
   while (true) {
-    const int n = gzread(f.get(), buf, sizeof(buf));
-    if (n < 0) {
-      int err = 0;
-      throw IoError(StrCat(path.string(), ": read error: ", gzerror(f.get(), &err),
+    z.next_out = buf;
+    z.avail_out = sizeof(buf);
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    out.insert(out.end(), buf, buf + (sizeof(buf) - z.avail_out));
+    if (rc == Z_STREAM_END) {
+      const size_t pos = static_cast<size_t>(z.next_in - raw.data());
+      const size_t left = raw.size() - pos;
+      if (left == 0) break;
+      if (left >= 2 && raw[pos] == 0x1f && raw[pos + 1] == 0x8b) {  // another member
+        inflateReset(&z);
+        continue;
+      }
+      throw IoError(StrCat(name, ": ", left, " trailing bytes after the gzip data (corrupt or appended file?)"));
+    }
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) {
+      const size_t pos = static_cast<size_t>(z.next_in - raw.data());
+      if (pos >= raw.size()) throw IoError(StrCat(name, ": truncated gzip stream"));
+      z.avail_in = static_cast<uInt>(std::min<size_t>(raw.size() - pos, std::numeric_limits<uInt>::max()));
+      continue;
+    }
+    if (rc != Z_OK) {
+      throw IoError(StrCat(name, ": read error: ", z.msg ? z.msg : "invalid gzip data",
                            " (corrupt or truncated gzip stream?)"));
     }
-    if (n == 0) break;
-    out.insert(out.end(), buf, buf + n);
   }
   return out;
 }
@@ -120,13 +153,18 @@ Dataset LoadIdxDataset(const std::filesystem::path& images, const std::filesyste
     throw IoError(StrCat(images.string(), " has ", img.dims[0], " images but ", labels.string(), " has ",
                          lab.dims[0], " labels"));
   }
+  if (img.dims[0] == 0) {
+    throw IoError(StrCat(images.string(), ": holds 0 images (an empty dataset cannot be trained on or evaluated)"));
+  }
+  const Index features = static_cast<Index>(img.data.size() / img.dims[0]);
+  if (features == 0) throw IoError(StrCat(images.string(), ": images have 0 pixels (a dimension is 0)"));
   Index n = img.dims[0];
   if (limit > 0) n = std::min(n, limit);
-  const Index features = static_cast<Index>(img.data.size() / img.dims[0]);
   Dataset ds;
   ds.name = images.filename().string();
   ds.shape = SampleShape(img.dims);
   if (ds.shape.Size() != features) ds.shape = {features, 1, 1};
+  ds.labels_name = labels.string();
   ds.x.resize(features, n);
   for (Index j = 0; j < n; ++j)
     for (Index i = 0; i < features; ++i)

@@ -80,9 +80,12 @@ std::vector<EpochMetrics> Train(Network& mlp, const io::Dataset& train, const io
                                 const TrainOptions& o, const TrainCallbacks& cb, int start_epoch) {
   o.Validate();
   CheckInputShape(mlp, train);
-  if (train.classes > mlp.Outputs()) {
-    throw DimensionError(StrCat("dataset ", train.name, " has ", train.classes, " classes, the network gives ",
-                                mlp.Outputs(), " outputs"));
+  for (const io::Dataset* d : {&train, test}) {
+    if (d != nullptr && d->classes > mlp.Outputs()) {
+      throw DimensionError(StrCat(d->labels_name.empty() ? d->name : d->labels_name, ": labels go up to ",
+                                  d->classes - 1, " but the network gives ", mlp.Outputs(),
+                                  " outputs (classes 0 to ", mlp.Outputs() - 1, ")"));
+    }
   }
   std::vector<EpochMetrics> history;
   const Index n = train.Samples();

@@ -94,6 +94,20 @@ TEST(PcmParamsErrors, ImpossibleValuesNameTheKey) {
   PCMSIM_EXPECT_THROW_MSG(FromText("[range]\ng_max_uS = \"big\"\n"), ConfigError, "range.g_max_uS");
 }
 
+// Regression: inf passed every ">= 0" check (programming.noise_scale = inf ran at chance).
+// Documented infinities (split = inf: low branch only; open clip bounds) stay valid.
+TEST(PcmParamsErrors, NonFiniteValuesAreRejectedUnlessDocumented) {
+  PCMSIM_EXPECT_THROW_MSG(FromText("[programming]\nnoise_scale = inf\n"), ConfigError, "programming.noise_scale = inf",
+                          "finite");
+  PCMSIM_EXPECT_THROW_MSG(FromText("[read]\nnoise_scale = inf\n"), ConfigError, "read.noise_scale");
+  PCMSIM_EXPECT_THROW_MSG(FromText("[drift]\nscale = inf\n"), ConfigError, "drift.scale");
+  PCMSIM_EXPECT_THROW_MSG(FromText("[range]\ng_max_uS = inf\n"), ConfigError, "range.g_max_uS");
+  PCMSIM_EXPECT_THROW_MSG(FromText("[pulse]\nset_dg_slope = -inf\n"), ConfigError, "pulse.set_dg_slope");
+  PCMSIM_EXPECT_THROW_MSG(FromText("[drift.nu_mean]\nlog_a = inf\n"), ConfigError, "drift.nu_mean.log_a");
+  PCMSIM_EXPECT_THROW_MSG(FromText("[drift.nu_mean]\nlow_max = nan\n"), ConfigError, "drift.nu_mean.low_m");
+  EXPECT_NO_THROW(FromText("[drift.nu_mean]\nsplit = inf\nlow_max = inf\n"));
+}
+
 TEST(PcmParamsErrors, PrefixedSectionNamesFullKey) {
   io::ConfigReader r = io::ConfigReader::FromString("[device.range]\ng_max_uS = -3\n", "exp.toml");
   PCMSIM_EXPECT_THROW_MSG(LoadPcmParams(r, "device"), ConfigError, "exp.toml", "device.range.g_max_uS");

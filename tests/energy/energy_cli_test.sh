@@ -13,6 +13,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 grep -q "^energy level: chip (tables devices/energy_digital_7nm.toml" chip.txt || fail "no chip level header"
 grep -q "calibrated to: chip.anchor.one_phase = 9.76 TOPS/W on a 256x256 MVM" chip.txt || fail "no HERMES derivation"
 grep -q "calibrated to: chip.anchor.hfp8_training = 3.58 TOPS/W" chip.txt || fail "no HFP8 derivation"
+# The anchor table: the model's pricing of each anchor workload next to the measured figure.
+grep -Eq "^chip.anchor.one_phase +256x256 MVM, 8-bit in, 8-bit out +9.76 +9.76 +" chip.txt || fail "anchor table"
 "$PCMSIM" energy > device.txt
 grep -q "^energy level: device" device.txt || fail "no device level header"
 grep -q "calibrated to" device.txt && fail "device level prints a calibration"

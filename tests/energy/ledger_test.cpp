@@ -189,6 +189,7 @@ TEST(LedgerTest, WriteEnergyRoundTripsThroughSummaryJson) {
   EXPECT_NEAR(pc.sum(), in.AttrDouble("/energy", "total_J"), 1e-12 * pc.sum());
   EXPECT_EQ(in.ReadStrings("/energy/assumptions"), r.assumptions);
   EXPECT_EQ(in.AttrString("/energy", "level"), "device");
+  EXPECT_EQ(j.at("energy_level").get<std::string>(), "device");
   EXPECT_EQ(in.AttrString("/energy", "digital_table"), DefaultEnergyTable().digital_source);
   // The stored counts price to the same ledger, at either level, as the counts themselves.
   const EventCounts back = ReadEventCounts(in);

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "pcmsim/energy/analytic.hpp"
 #include "pcmsim/energy/ledger.hpp"
 #include "pcmsim/energy/table_set.hpp"
 #include "test_util.hpp"
@@ -152,6 +153,19 @@ TEST(OverheadTest, ChangingAnOverheadMovesTheTotalAsTheLedgerSays) {
   EnergyTable m = Chip({}, {"chip.attach=mac"});
   const Ledger lm = ComputeLedger(e, m);
   EXPECT_NEAR(lm.Of(Phase::kInference, Component::kChipOverhead), 98765 * m.chip.analog_J, 1e-24);
+}
+
+// The analytic 256x256 MVM at chip level is the HERMES anchor's energy, less the per-output
+// scaling the analytic comparison leaves out on both sides, plus its SRAM input/output traffic.
+TEST(OverheadTest, AnalyticMvmAtChipLevelIsTheAnchorPlusItsTraffic) {
+  const EnergyTable t = Chip();
+  MvmOptions o;
+  const Comparison c = CompareMvm(t, o);
+  const double expected = 2 * 65536 / 9.76e12 - 256 * t.scaling_J + 512 * t.MemoryEnergyPerByte("sram");
+  EXPECT_NEAR(c.analog.Total(), expected, 1e-9 * expected);
+  // Digital: HFP8 MACs at the calibrated 3.58 TFLOPS/W plus the SRAM weight fetch and I/O.
+  const double digital = 65536 * 2 / 3.58e12 + (65536 + 512) * t.MemoryEnergyPerByte("sram");
+  EXPECT_NEAR(c.digital.Total(), digital, 1e-9 * digital);
 }
 
 TEST(OverheadTest, BadAnchorsAreNamed) {

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/experiment/runner.hpp"
@@ -134,6 +136,57 @@ INSTANTIATE_TEST_SUITE_P(
                       ResumeCase{"cnn_analog_hwa", "mnist_cnn_analog_hwa.toml", kAnalogSmall}),
     [](const ::testing::TestParamInfo<ResumeCase>& p) { return std::string(p.param.name); });
 
+std::string FileBytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Regression: a run without --resume silently replaced (and at its end deleted) the
+// checkpoint of an unfinished run of the same output. Also: the resume refusal names the
+// changed key, and a threads-only change resumes.
+TEST(ExperimentTest, UnfinishedCheckpointIsKeptUnlessResumeOrFresh) {
+  const auto dir = testing::TempDir();
+  const std::vector<std::string> small = {"train.epochs=3", "data.train_limit=500", "data.test_limit=200",
+                                          "model.layers=[784, 16, 10]", "experiment.threads=1"};
+  const Experiment e = LoadExperiment(Fp32Toml(), small);
+  RunOptions crash;
+  crash.output = dir / "r.h5";
+  crash.progress.on_epoch = [](const nn::EpochMetrics& m) {
+    if (m.epoch == 1) throw std::runtime_error("simulated crash");
+  };
+  EXPECT_THROW(RunExperiment(e, crash), std::runtime_error);
+  const std::filesystem::path ckpt = dir / "r.h5.ckpt";
+  const std::string saved = FileBytes(ckpt);
+  ASSERT_FALSE(saved.empty());
+
+  RunOptions plain;
+  plain.output = crash.output;
+  PCMSIM_EXPECT_THROW_MSG(RunExperiment(e, plain), ConfigError, "r.h5.ckpt", "--resume", "--fresh");
+  EXPECT_EQ(FileBytes(ckpt), saved);
+
+  std::vector<std::string> other_lr = small;
+  other_lr.push_back("train.lr=0.05");
+  RunOptions resume = plain;
+  resume.resume = true;
+  PCMSIM_EXPECT_THROW_MSG(RunExperiment(LoadExperiment(Fp32Toml(), other_lr), resume), ConfigError, "r.h5.ckpt",
+                          "train.lr was 0.1, now 0.05", "--fresh");
+  EXPECT_EQ(FileBytes(ckpt), saved);
+
+  std::vector<std::string> two_threads = small;
+  two_threads.back() = "experiment.threads=2";
+  const RunSummary resumed = RunExperiment(LoadExperiment(Fp32Toml(), two_threads), resume);
+  EXPECT_EQ(resumed.history.size(), 3u);
+  EXPECT_FALSE(std::filesystem::exists(ckpt));
+
+  EXPECT_THROW(RunExperiment(e, crash), std::runtime_error);
+  ASSERT_TRUE(std::filesystem::exists(ckpt));
+  RunOptions fresh = plain;
+  fresh.fresh = true;
+  const RunSummary s = RunExperiment(e, fresh);
+  EXPECT_EQ(s.test_accuracy, resumed.test_accuracy);
+  EXPECT_FALSE(std::filesystem::exists(ckpt));
+}
+
 TEST(ExperimentTest, InitFromEarlierResultReproducesItsAccuracy) {
   const auto dir = testing::TempDir();
   const Experiment e = LoadExperiment(Fp32Toml(), {"train.epochs=1", "data.train_limit=1000", "model.layers=[784, 32, 10]"});
@@ -209,6 +262,9 @@ TEST(ExperimentTest, CnnInitFromEarlierResultReproducesItsAccuracy) {
   EXPECT_EQ(r.ReadMatrix("/model/layer_2/weights").cols(), 150);
   EXPECT_EQ(r.AttrString("/model/layer_3", "type"), "maxpool2d");
   EXPECT_EQ(r.AttrString("/summary", "dataset"), "mnist/t10k-images-idx3-ubyte.gz");
+  // Energy per inference is per image: conv layers' columns (one per output pixel) are not
+  // counted as samples (one evaluation of the 300 test images after the epoch).
+  EXPECT_EQ(r.AttrDouble("/energy", "inference_samples"), 300.0);
   std::vector<std::string> second = small;
   second.push_back("train.epochs=0");
   second.push_back("model.init_from=" + o.output.string());

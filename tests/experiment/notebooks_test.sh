@@ -46,6 +46,11 @@ else
   echo "note: this pcmsim has no 'device' command: device notebook runs on synthetic input only"
 fi
 
+# Scalar-multiplication study (small), both presets side by side, with the ablation.
+"$PCMSIM" device "$SRC/devices/pcm_conventional.toml" --with "$SRC/devices/pcm_projected.toml" --study multiply --ablate \
+  --multiply-cells 1000 -o multiply.h5 > multiply.log
+export PCMSIM_MULTIPLY=$WORK/multiply.h5
+
 export PCMSIM_NOTEBOOKS=$SRC/notebooks MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1
 export PCMSIM_RESULT=$WORK/run.h5 PCMSIM_SWEEP=$WORK/sweep.h5 PCMSIM_ENERGY_RUNS=$WORK/run.h5,$WORK/synthetic/synthetic_energy.h5
 export PCMSIM_DEVICE=$DEVICES

@@ -113,6 +113,27 @@ TEST(OnnxExperimentTest, ImportedMlpGivesBitIdenticalLogitsToInitFrom) {
   EXPECT_NE(logits_a.norm(), 0.0f);
 }
 
+// train.epochs > 0 fine-tunes the imported weights; the result file says where they came from.
+TEST(OnnxExperimentTest, FineTuningStartsFromTheFileAndResultsNameIt) {
+  const auto dir = testing::TempDir();
+  const Experiment e = LoadExperiment(WriteExperiment(dir, {4, 4}, OnnxKey("mlp_relu")),
+                                      {"train.epochs=1", "train.batch_size=2", "train.lr=0.5"});
+  const nn::Network imported = BuildNetwork(e);
+  RunOptions o;
+  o.output = dir / "run.h5";
+  o.checkpoint = false;
+  RunExperiment(e, o);
+  io::H5Reader in(o.output);
+  EXPECT_EQ(in.AttrString("/config", "onnx_file"), OnnxFile("mlp_relu").lexically_normal().string());
+  EXPECT_EQ(in.AttrString("/config", "onnx_producer"), "pcmsim make_onnx_models.py");
+  EXPECT_EQ(in.AttrInt("/config", "onnx_opset"), 14);
+  // Trained on 4 all-zero images labelled 0: the biases move, the weights (zero inputs) do not.
+  const MatrixD w0 = in.ReadMatrix("/model/layer_0/weights");
+  const MatrixD b1 = in.ReadMatrix("/model/layer_1/bias");
+  EXPECT_EQ(w0.cast<float>(), imported.weighted(0).backend().Weights());
+  EXPECT_NE(b1.cast<float>().col(0), imported.weighted(1).bias());
+}
+
 TEST(OnnxExperimentTest, ShippedMnistExamplesLoad) {
   for (const char* file : {"mnist_onnx_analog.toml", "mnist_onnx_cnn_analog.toml"}) {
     SCOPED_TRACE(file);

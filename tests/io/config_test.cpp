@@ -1,6 +1,9 @@
 // Strict config reading: types, unknown keys, overrides, syntax errors, paths.
 #include "pcmsim/io/config.hpp"
 
+#include <cmath>
+#include <limits>
+
 #include "test_util.hpp"
 
 namespace pcmsim::io {
@@ -70,6 +73,28 @@ TEST(ConfigTest, RelativePathsResolveAgainstFileFolder) {
 TEST(ConfigTest, RequireMessage) {
   PCMSIM_EXPECT_THROW_MSG(Require(false, "device.g_min_uS", 30, "must be < g_max_uS"), ConfigError,
                           "device.g_min_uS = 30: must be < g_max_uS");
+}
+
+// Regression: `x >= 0` holds for inf, so train.weight_decay = inf passed validation.
+// Every real value must be finite unless the key says what inf means.
+TEST(ConfigTest, RequireRejectsNonFiniteValues) {
+  const double inf = std::numeric_limits<double>::infinity();
+  PCMSIM_EXPECT_THROW_MSG(Require(inf >= 0, "train.weight_decay", inf, "must be >= 0"), ConfigError,
+                          "train.weight_decay = inf: must be a finite number");
+  PCMSIM_EXPECT_THROW_MSG(Require(true, "x", -inf, ""), ConfigError, "x = -inf: must be a finite number");
+  PCMSIM_EXPECT_THROW_MSG(Require(true, "f", std::numeric_limits<float>::infinity(), ""), ConfigError, "f = inf");
+  PCMSIM_EXPECT_THROW_MSG(RequireFinite("y", std::nan("")), ConfigError, "y = nan");
+  EXPECT_NO_THROW(Require(true, "z", 1e308, "big but finite"));
+  EXPECT_NO_THROW(Require(true, "n", std::int64_t{5}, "integers are always finite"));
+  EXPECT_NO_THROW(RequireAllowInfinite(inf >= 0, "fit.split", inf, "must be >= 0"));
+  PCMSIM_EXPECT_THROW_MSG(RequireAllowInfinite(true, "fit.low_min", std::nan(""), ""), ConfigError,
+                          "fit.low_min = nan");
+}
+
+TEST(ConfigTest, DirectoryIsNotAConfigFile) {
+  const auto dir = testing::TempDir();
+  const std::string name = dir.filename().string();
+  PCMSIM_EXPECT_THROW_MSG(ConfigReader::FromFile(dir), IoError, name.c_str(), "is a directory");
 }
 
 }  // namespace

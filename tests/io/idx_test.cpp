@@ -3,6 +3,9 @@
 
 #include <zlib.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "pcmsim/core/error.hpp"
 #include "test_util.hpp"
 
@@ -69,6 +72,41 @@ TEST(IdxTest, CountMismatchNamesBothFiles) {
   testing::WriteFile(dir / "lab.idx", Idx(0x08, {4}, 4));
   PCMSIM_EXPECT_THROW_MSG(LoadIdxDataset(dir / "img.idx", dir / "lab.idx"), IoError, "img.idx", "3 images",
                           "lab.idx", "4 labels");
+}
+
+// Regression: zlib's gzread accepted bytes appended after the gzip stream silently.
+// Concatenated gzip members are valid gzip and still read.
+TEST(IdxTest, GzipWithTrailingBytesIsAnError) {
+  const auto dir = testing::TempDir();
+  const std::string bytes = Idx(0x08, {3, 2, 2}, 12);
+  WriteGz(dir / "z.gz", bytes);
+  std::ifstream in(dir / "z.gz", std::ios::binary);
+  const std::string gz((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  testing::WriteFile(dir / "junk.gz", gz + "JUNKJUNK");
+  PCMSIM_EXPECT_THROW_MSG(ReadIdx(dir / "junk.gz"), IoError, "junk.gz", "8 trailing bytes after the gzip data");
+  testing::WriteFile(dir / "cut.gz", gz.substr(0, gz.size() - 12));
+  EXPECT_THROW(ReadIdx(dir / "cut.gz"), IoError);
+  const std::string half1 = bytes.substr(0, 9), half2 = bytes.substr(9);
+  WriteGz(dir / "a.gz", half1);
+  WriteGz(dir / "b.gz", half2);
+  std::ifstream a(dir / "a.gz", std::ios::binary), b(dir / "b.gz", std::ios::binary);
+  const std::string ga((std::istreambuf_iterator<char>(a)), std::istreambuf_iterator<char>());
+  const std::string gb((std::istreambuf_iterator<char>(b)), std::istreambuf_iterator<char>());
+  testing::WriteFile(dir / "two.gz", ga + gb);
+  EXPECT_EQ(ReadIdx(dir / "two.gz").data, ReadIdx(dir / "z.gz").data);
+}
+
+// Regression: an IDX file with 0 images divided by zero (SIGFPE) when computing the
+// feature count; now a one-line error naming the file.
+TEST(IdxTest, EmptyDatasetIsAnErrorNotACrash) {
+  const auto dir = testing::TempDir();
+  testing::WriteFile(dir / "img0.idx", Idx(0x08, {0, 28, 28}, 0));
+  testing::WriteFile(dir / "lab0.idx", Idx(0x08, {0}, 0));
+  PCMSIM_EXPECT_THROW_MSG(LoadIdxDataset(dir / "img0.idx", dir / "lab0.idx"), IoError, "img0.idx", "0 images");
+  testing::WriteFile(dir / "img_flat.idx", Idx(0x08, {2, 0}, 0));
+  testing::WriteFile(dir / "lab2.idx", Idx(0x08, {2}, 2));
+  PCMSIM_EXPECT_THROW_MSG(LoadIdxDataset(dir / "img_flat.idx", dir / "lab2.idx"), IoError, "img_flat.idx",
+                          "0 pixels");
 }
 
 }  // namespace

@@ -54,6 +54,59 @@ TEST(QuantizeText, BadLineNamesLineNumber) {
   EXPECT_THROW(Quant("\n", "fp16"), IoError);
 }
 
+// Regression: "0." + 400 zeros + "1" printed inf for fp32 and nan for e4m3 (an
+// out-of-range underflow taken for overflow).
+TEST(QuantizeText, LongDecimalsAreCorrectlyRounded) {
+  const std::string zeros(400, '0');
+  EXPECT_EQ(Quant("0." + zeros + "1\n", "fp32"), "0\n");
+  EXPECT_EQ(Quant("0." + zeros + "1\n", "e4m3"), "0\n");
+  EXPECT_EQ(Quant("-0." + zeros + "1\n", "fp16"), "-0\n");
+  EXPECT_EQ(Quant("1" + zeros + "\n", "fp32"), "inf\n");
+  EXPECT_EQ(Quant("1" + zeros + "\n", "e4m3:sat"), "448\n");
+  EXPECT_EQ(Quant("0.000" + zeros + "e403\n", "fp32"), "0\n");
+  EXPECT_EQ(Quant("0." + zeros + "1e401\n", "fp32"), "1\n");
+  EXPECT_EQ(Quant("1" + zeros + "e-400\n", "fp32"), "1\n");
+  const DecimalNumber d = ParseDecimalLine("0." + zeros + "1", 1);
+  EXPECT_EQ(d.nearest, 0.0);
+  EXPECT_EQ(d.residual, 1);
+}
+
+// Regression: parsing to double first rounded a decimal just above a halfway point of the
+// narrow format onto the halfway point itself, which then rounded to even (down). Each
+// halfway case: exact tie -> even; a digit above -> up; a digit below -> down.
+TEST(QuantizeText, HalfwayPointsRoundOnceFromTheDecimal) {
+  // e4m3 at 1: grid 1, 1.125; halfway 1.0625 (exactly a double).
+  EXPECT_EQ(Quant("1.0625\n", "e4m3"), "1\n");
+  EXPECT_EQ(Quant("1.0625000000000000000000001\n", "e4m3"), "1.125\n");
+  EXPECT_EQ(Quant("1.0624999999999999999999999\n", "e4m3"), "1\n");
+  EXPECT_EQ(Quant("-1.0625000000000000000000001\n", "e4m3"), "-1.125\n");
+  // 1.1875 is halfway between 1.125 (odd) and 1.25 (even): the tie goes up.
+  EXPECT_EQ(Quant("1.1875\n1.18749999999999999999999\n", "e4m3"), "1.25\n1.125\n");
+  // e4m3 overflow: 464 is halfway between 448 and the (NaN) code above; round first.
+  EXPECT_EQ(Quant("464\n463.99999999999999999999\n464.00000000000000000001\n", "e4m3"), "448\n448\nnan\n");
+  // fp32 at 1: halfway 1 + 2^-24 = 1.000000059604644775390625.
+  EXPECT_EQ(Quant("1.000000059604644775390625\n", "fp32"), "1\n");
+  EXPECT_EQ(Quant("1.0000000596046447753906250000000001\n", "fp32"), "1.0000001192092896\n");
+  EXPECT_EQ(Quant("1.0000000596046447753906249999999999\n", "fp32"), "1\n");
+  // fp16 subnormal halfway: 2^-25 = 2.98023223876953125e-08 between 0 and 2^-24.
+  EXPECT_EQ(Quant("2.98023223876953125e-08\n", "fp16"), "0\n");
+  EXPECT_EQ(Quant("2.980232238769531250000000001e-08\n", "fp16"), "5.960464477539063e-08\n");
+  // bf16 at 1: halfway 1 + 2^-8 = 1.00390625.
+  EXPECT_EQ(Quant("1.00390625\n1.003906250000000000000000001\n", "bf16"), "1\n1.0078125\n");
+}
+
+// The residual is the exact side of the decimal against its nearest double.
+TEST(QuantizeText, ResidualIsTheExactSide) {
+  EXPECT_EQ(ParseDecimalLine("0.5", 1).residual, 0);
+  EXPECT_EQ(ParseDecimalLine("1e22", 1).residual, 0);  // 10^22 is a double
+  EXPECT_EQ(ParseDecimalLine("1e23", 1).residual, 1);  // the nearest double is 99999999999999991611392
+  EXPECT_EQ(ParseDecimalLine("0.1", 1).residual, -1);  // 0.1000000000000000055511151231257827...
+  EXPECT_EQ(ParseDecimalLine("-0.1", 1).residual, -1);
+  EXPECT_EQ(ParseDecimalLine("0.30000000000000001", 1).residual, 1);  // nearest 0.2999999999999999888977...
+  EXPECT_EQ(ParseDecimalLine("inf", 1).residual, 0);
+  EXPECT_EQ(ParseDecimalLine("  +4.9e-324 ", 1).residual, -1);  // the double is 4.9406564584124654e-324
+}
+
 TEST(QuantizeText, ShortestPrintingRoundTripsEveryFp16Value) {
   const FloatFormat f = FormatByName("fp16");
   for (std::uint64_t code = 0; code < 0x10000; ++code) {

@@ -11,8 +11,14 @@
 namespace pcmsim {
 
 // Threads used by ParallelFor (default: hardware concurrency, or OMP_NUM_THREADS).
+// The default (n = 0) is PCMSIM_THREADS when set (a whole number >= 1; anything else is a
+// ConfigError) or the hardware concurrency.
 void SetNumThreads(int n);
 int NumThreads();
+// The most threads a ParallelFor actually ran since ResetThreadsUsed() (at most
+// NumThreads(), often fewer: small problems have few chunks). Written into provenance.
+int ThreadsUsed();
+void ResetThreadsUsed();
 
 // Calls fn(begin, end) for consecutive chunks [begin, end) of [0, n), each at most
 // `grain` long (the last may be shorter). Chunks may run concurrently; bounds depend only

@@ -39,6 +39,10 @@ struct TileReadCache {
   Matrix var;              // rows x cols, sum_p s_p^2 (sigma+^2 + sigma-^2) / g_max^2 (empty: off)
   ArrayD col_g;            // cols, S: sum of all devices' G on each input (column) line
   ArrayD row_g;            // rows, S: sum of all devices' G on each output (row) line
+  // Amplitude encoding with a sinh I-V law: rows x cols, sum_p s_p (G+ S+ - G- S-) / g_max
+  // with S the amorphous share of each cell's current, and u = V_r / V_0 (empty / 0: linear).
+  Matrix w_nl;
+  float iv_u = 0.0f;
 };
 
 // Drift compensation state: reference recorded after programming, factors of the last read.
@@ -117,7 +121,7 @@ class Tile {
  private:
   enum class Dir { kForward, kBackward };
   struct Workspace {
-    Matrix xt, yt, sq, var_out, xs, xts, ys;
+    Matrix xt, yt, sq, var_out, xs, xts, ys, x_nl, y_nl;
     Eigen::RowVectorXf scale, scale_s;
     ArrayF gauss, gauss_scratch, share;
     ArrayD g, sigma;          // per cell, as last read into the cache

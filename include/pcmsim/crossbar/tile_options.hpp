@@ -6,6 +6,7 @@
 
 #include "pcmsim/core/types.hpp"
 #include "pcmsim/crossbar/periphery.hpp"
+#include "pcmsim/device/read_iv.hpp"
 
 namespace pcmsim::crossbar {
 
@@ -68,6 +69,12 @@ struct TileOptions {
   // used to count read energy. 0.2 V / 250 ns as in ENERGY.md (derived example).
   double v_read = 0.2;
   double t_integration = 250e-9;
+  // How DAC outputs drive the lines (key input_encoding = "pulse_width" | "amplitude"):
+  // pulse width (fixed read voltage, duration ~ |x|) is linear; amplitude (voltage ~ x) sees
+  // the device's sinh I-V law on the amorphous share of each cell's current (device read.iv_*;
+  // nothing changes when the device is ohmic). With amplitude encoding the nonlinear part
+  // ignores IR drop (an approximation) and training re-reads are always full.
+  device::InputEncoding input_encoding = device::InputEncoding::kPulseWidth;
 
   void Validate() const;  // ConfigError naming field, value and constraint
 };

@@ -84,6 +84,18 @@ struct PcmDerived {
   ArrayD z_nu;        // the device's standard normal for nu = |mu + sd z_nu| (fixed per device)
   Eigen::Array<std::uint8_t, Eigen::Dynamic, 1> fault;  // Fault codes
   double g_lo = 0.0;  // S, lowest cell conductance (fully amorphous through the projection)
+  // The device's standard normal for its activation energy (drawn from its own stream
+  // "device_ea" only when ea_std_eV > 0, so other draws never shift; empty otherwise).
+  ArrayD z_ea;
+};
+
+// Temperature factors of the reads at one time (see PcmParams, temperature.*).
+struct ThermalState {
+  double kelvin = 300.0;       // ambient temperature
+  double theta = 1.0;          // exp(-E_a/k (1/T - 1/T_ref)) at E_a = activation_energy_eV
+  double inv_kt_delta = 0.0;   // (1/T - 1/T_ref) / k in 1/eV (per-cell theta = exp(-E_a,i * this))
+  double proj_factor = 1.0;    // G_p(T) / G_p(T_ref) = 1 / (1 + tcr (T - T_ref))
+  bool per_cell = false;       // E_a differs between cells (slope or spread) and T != T_ref
 };
 
 // Mutable per-cell state (what SaveState/LoadState of a tile must keep).
@@ -113,9 +125,23 @@ class PcmArray {
   const PcmCounters& counters() const { return counters_; }
   void ResetCounters() { counters_ = {}; }
 
-  // Temperature of subsequent reads (K); used only when activation_energy_eV > 0.
+  // Ambient temperature (K) of subsequent reads and programming when the preset has no
+  // temperature trace; used only when a temperature model is set (activation_energy_eV > 0
+  // or projection_tcr_per_K != 0).
   void SetTemperature(double kelvin);
   double temperature() const { return temperature_K_; }
+  // Ambient temperature at absolute time t_s (the trace, else temperature()).
+  double TemperatureAt(double t_s) const;
+  ThermalState Thermal(double t_s) const;
+  // Per-cell activation energy (eV) of the programmed state (E_a,i of PcmParams).
+  void ActivationEnergy(ArrayD& out) const;
+  // Fraction of each cell's read current that flows through the amorphous segment at t_s,
+  // G_a(t, T) / (G_a(t, T) + G_p(T)) (1 for conventional cells, noise-free). With the sinh
+  // I-V law the amplitude-encoded current of cell i at input x is
+  //   G_i(t) [ (1 - s_i) x + s_i SinhShape(x, u) ],  u = IvArgument(t_s)
+  // (R_s > 0: the full-scale voltage is taken to fall on the pair, an approximation).
+  void AmorphousShare(double t_s, ArrayD& out) const;
+  double IvArgument(double t_s) const;  // u = V_r / V_0(T) at the ambient T of t_s (0 = ohmic)
 
   // --- programming (targets in S, clipped to [g_min(), g_max of the device]) ---
   // Fast path: G_prog = G_T + scale * sigma_prog(G_T/g_max) * (g_max/ref) * xi, one pulse
@@ -153,17 +179,21 @@ class PcmArray {
   void ProgrammedConductance(ArrayD& out) const;
 
   // Mechanism helpers (vectorisable scalars): cell conductance <-> amorphous state.
-  double CellFromAmorphous(double g_a, double drift_factor = 1.0) const;
+  double CellFromAmorphous(double g_a, double drift_factor = 1.0, double proj_factor = 1.0) const;
   double AmorphousFromCell(double g_cell) const;
 
  private:
   template <typename Out>
   void ReadImpl(double t_s, Out& out, bool with_read_noise);
   // G (and read-noise sigma if non-null) of cells [b, b+len), len <= internal chunk size.
-  void EvalChunk(Index b, Index len, double t_s, double theta, double* g, double* sigma) const;
-  // The same on state arrays given by pointers (len <= internal chunk size).
-  void EvalState(const double* g_a0, const double* nu, const double* t_prog, const double* q, Index len,
-                 double t_s, double theta, double* g, double* sigma) const;
+  void EvalChunk(Index b, Index len, double t_s, const ThermalState& th, double* g, double* sigma,
+                 double* share = nullptr) const;
+  // The same on state arrays given by pointers (len <= internal chunk size); z_ea may be null
+  // (no spread of E_a). share (if non-null) receives G_a / (G_a + G_p).
+  void EvalState(const double* g_a0, const double* nu, const double* t_prog, const double* q, const double* z_ea,
+                 Index len, double t_s, const ThermalState& th, double* g, double* sigma, double* share = nullptr) const;
+  // exp(-E_a,i (1/T - 1/T_ref)/k) of one cell in amorphous state g_a0 with device normal z.
+  double CellTheta(double g_a0, double z, const ThermalState& th) const;
   template <typename IndexFn>
   void ProgramStatisticalImpl(Index count, IndexFn idx, const double* targets, double t_s);
   template <typename IndexFn>
@@ -176,7 +206,6 @@ class PcmArray {
   void CheckIndices(std::span<const Index> cells, std::size_t n_values) const;
   Rng Stream(std::string_view role, std::uint64_t op, std::uint64_t block) const;
   void CheckTime(double t_s, const char* what) const;
-  double Theta() const;  // temperature factor of the amorphous conductance
 
   PcmParams params_;
   Index n_;

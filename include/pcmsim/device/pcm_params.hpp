@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pcmsim::io {
 class ConfigReader;
@@ -28,7 +29,7 @@ struct StateFit {
   double log_b = 0.0;                 // constant of the low branch
   double pow_c = 0.0;                 // coefficient of the power term g_r^pow_e (low branch)
   double pow_e = 0.0;                 // exponent of the power term
-  double low_min = -std::numeric_limits<double>::infinity();  // clip of the low branch
+  double low_min = -std::numeric_limits<double>::infinity();  // clip of the low branch (±inf = open)
   double low_max = std::numeric_limits<double>::infinity();
   std::array<double, 4> poly{0.0, 0.0, 0.0, 0.0};  // c0..c3 of the polynomial branch
   double high_min = -std::numeric_limits<double>::infinity();  // clip of the polynomial
@@ -43,6 +44,12 @@ struct StateFit {
 enum class ReadNoiseModel {
   kOneOverF,  // sigma = G(t) Q_s(g_r) sqrt(ln((t + t_read) / (2 t_read))), Joshi 2020 / aihwkit
   kAffine,    // sigma = read_affine_rel * G + read_affine_S, Nandakumar 2018 simplification
+};
+
+// How program-and-verify sets its accept band (see PcmParams::pv_tolerance_mode).
+enum class PvToleranceMode {
+  kFixed,        // |target - read| <= pv_tolerance
+  kVerifyNoise,  // |target - read| <= max(pv_verify_sigmas sigma_verify, pv_granularity / 2)
 };
 
 // Which cell equations PcmArray evaluates.
@@ -99,18 +106,50 @@ struct PcmParams {
   int pv_max_iterations = 20;     // cap on programming pulses per cell, >= 1
   double pv_write_noise_rel = 0.0;  // relative write noise of a programming pulse, >= 0
   double pv_write_noise = 0.0;      // S, absolute write noise of a programming pulse, >= 0
+  // How the accept band is set (key program_verify.tolerance = "fixed" | "verify_noise"):
+  // kFixed uses pv_tolerance (the behaviour of every result before issue 15); kVerifyNoise
+  // derives it per cell from what the verify read can resolve and what a pulse can do:
+  //   tol = max(pv_verify_sigmas * sigma_verify(G_T), pv_granularity / 2)
+  // with sigma_verify the read noise of one verify read at t0 (so a quieter cell converges
+  // tighter). pv_granularity > 0 also rounds every correction step to a whole number of
+  // granules (smallest conductance change one correction pulse can be set to), in both modes.
+  PvToleranceMode pv_tolerance_mode = PvToleranceMode::kFixed;
+  double pv_verify_sigmas = 1.0;    // accept band in verify-read sigmas (kVerifyNoise), > 0
+  double pv_granularity = 0.0;      // S, correction-pulse granularity, >= 0 (0 = continuous)
 
   // --- faults (keys: faults.*) ---
   double stuck_set_prob = 0.0;    // probability a cell is stuck at its g_max (no drift), [0,1]
   double stuck_reset_prob = 0.0;  // probability a cell is stuck at reset_g, [0,1]; sum <= 1
 
   // --- temperature (keys: temperature.*) ---
-  // Amorphous conduction is thermally activated: G_a(T) = G_a(T_ref) exp(-E_a/k (1/T - 1/T_ref)).
-  // ASSUMPTION-level model (activation energy of amorphous GST read conduction, order
-  // 0.2-0.4 eV per Ielmini & Zhang 2007); 0 disables it. Only the amorphous segment is
-  // activated; the projection segment and crystalline remainder are taken as T-independent.
-  double activation_energy_eV = 0.0;  // eV, >= 0
+  // Amorphous conduction is thermally activated (see devices/README.md for sources):
+  //   G_a(T) = G_a(T_ref) exp(-E_a,i/k (1/T - 1/T_ref)),
+  //   E_a,i  = activation_energy_eV - ea_log_slope_eV ln(g_r,i) + ea_std_eV z_i
+  // per cell (g_r,i = programmed amorphous g_a0 / g_max, so more amorphous = higher E_a when
+  // the slope is > 0; z_i a fixed per-device normal from its own stream). The projection is a
+  // metal: G_p(T) = G_p(T_ref) / (1 + projection_tcr_per_K (T - T_ref)). The crystalline
+  // remainder R_s is taken as T-independent. The ambient temperature at time t is the trace
+  // (trace_time_s, trace_K), piecewise linear and constant beyond its ends; without a trace it
+  // is the array's SetTemperature() value (t_ref_K at construction). Programming and verify
+  // reads happen at the temperature of the programming time. activation_energy_eV = 0 and
+  // projection_tcr_per_K = 0 disable every temperature effect (reads equal today's bit for bit).
+  double activation_energy_eV = 0.0;  // eV, >= 0 (at g_r = 1)
+  double ea_log_slope_eV = 0.0;       // eV per unit of -ln(g_r), >= 0
+  double ea_std_eV = 0.0;             // eV, device-to-device std of E_a, >= 0
   double t_ref_K = 300.0;             // K, temperature at which the fits hold, > 0
+  std::vector<double> temperature_trace_time_s;  // s, increasing (absolute array time)
+  std::vector<double> temperature_trace_K;       // K, > 0, same length
+  double projection_tcr_per_K = 0.0;  // 1/K, temperature coefficient of the projection's resistance
+
+  // --- read I-V law (keys: read.iv_*) ---
+  // The amorphous segment conducts by trap-limited (Poole-Frenkel-type) transport: at a
+  // voltage V across it I_a grows like sinh(V / V_0). Normalised so that the conductances of
+  // the model (fits, verify reads) are chord conductances at the full-scale read voltage V_r:
+  //   I_a(x V_r) = G_a V_r sinh(x u) / sinh(u),
+  // u = V_r / V_0(T), V_0(T) = iv_v0_V T / T_ref (V_0 = 2kT u_a/(q dz) is proportional to T).
+  // The projection and R_s are ohmic. iv_v0_V = 0 means an ohmic amorphous segment (today).
+  double iv_v0_V = 0.0;   // V, characteristic voltage of the sinh law at T_ref, >= 0 (0 = ohmic)
+  double iv_v_read_V = 0.2;  // V, full-scale read voltage (inputs x in [-1, 1] map to x V_r), > 0
 
   // --- projection segment (keys: projection.*) ---
   // See pcm_array.hpp for the mechanism (model = projected only; must be 0 otherwise).
@@ -138,5 +177,6 @@ PcmParams LoadPcmParamsFile(const std::filesystem::path& path);
 
 std::string_view ToString(ReadNoiseModel m);
 std::string_view ToString(CellModel m);
+std::string_view ToString(PvToleranceMode m);
 
 }  // namespace pcmsim::device

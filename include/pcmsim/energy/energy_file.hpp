@@ -10,7 +10,7 @@ namespace pcmsim::energy {
 
 // /energy: layers, phases, components (string lists); by_phase_component (phases x
 // components, J); by_layer_phase (layers x phases, J); per_inference / per_train_step
-// (components, J); assumptions; attribute total_J. /summary: energy_per_inference_J,
+// (components, J); assumptions; attribute total_J. /summary: energy_level, energy_per_inference_J,
 // energy_per_train_step_J, programming_energy_J, tops_per_w_inference, tops_per_w_train,
 // energy_dominant_component (inference), energy_dominant_component_train, and the subgroup
 // energy_split/{inference,train_step} with one attribute per component (J). /energy attributes

@@ -69,6 +69,7 @@ struct Experiment {
   BackendSet backends;     // parsed options of every backend kind
   std::string config_text;  // the resolved config (after overrides), written into results
   std::string source;       // file it came from
+  std::vector<std::filesystem::path> inputs;  // every file the run reads: source, data, init_from, device
 
   // Backend name of weighted layer i (layer_backends[i] or backend).
   std::string LayerBackend(Index i) const;

@@ -19,6 +19,11 @@ inline constexpr std::int64_t kSchemaVersion = 1;
 void WriteProvenance(io::H5Writer& out, std::string_view kind, std::uint64_t seed, const std::string& start_time);
 std::string UtcNow();
 
+// Throws IoError naming the file unless it was written by pcmsim (root attributes
+// schema_version and kind) with a schema version this build reads (<= kSchemaVersion),
+// and, when `kind` is given, is of that kind ("run", "checkpoint", ...).
+void CheckPcmsimFile(const io::H5Reader& in, std::string_view kind = "");
+
 // /metrics/{epoch,lr,train_loss,train_accuracy,test_accuracy,seconds,samples_per_second}.
 void WriteMetrics(io::H5Writer& out, const std::vector<nn::EpochMetrics>& history);
 std::vector<nn::EpochMetrics> ReadMetrics(const io::H5Reader& in);

@@ -13,6 +13,9 @@ namespace pcmsim::experiment {
 struct RunOptions {
   std::filesystem::path output;  // result file (.h5)
   bool resume = false;           // continue from OUTPUT.ckpt if it exists
+  // Start over even if OUTPUT.ckpt exists (it is replaced by this run's first checkpoint).
+  // Without resume or fresh, an existing OUTPUT.ckpt stops the run (ConfigError).
+  bool fresh = false;
   bool checkpoint = true;        // write OUTPUT.ckpt after every epoch
   nn::TrainCallbacks progress;   // forwarded to the trainer
   std::function<void(const std::string&)> log;  // one-line messages (may be empty)
@@ -34,6 +37,9 @@ std::string DatasetLabel(const std::filesystem::path& images);
 // Builds the network described by `e` (weights initialised from e.seed or model.init_from).
 nn::Network BuildNetwork(const Experiment& e);
 
+// Before any work it removes stale OUTPUT.tmp / OUTPUT.ckpt.tmp of a killed run (logged),
+// checks that OUTPUT and OUTPUT.ckpt may be written (CheckOutputFile) and that the network
+// fits in memory, and refuses to replace an existing checkpoint without resume or fresh.
 RunSummary RunExperiment(const Experiment& e, const RunOptions& options);
 
 // Loads train and test sets as the experiment says.

@@ -2,12 +2,14 @@
 // check that every key in the file was used (a typo like `drfit_nu` fails loudly).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -49,6 +51,8 @@ class ConfigReader {
   // A path: relative values from the file resolve against the file's folder, relative
   // values from --set against the current directory.
   std::filesystem::path GetPath(std::string_view key, const std::filesystem::path& fallback);
+  // Every non-empty path GetPath returned so far (the files a run reads, for -o checks).
+  const std::vector<std::filesystem::path>& PathsRead() const;
 
   // Enum look-up by name: `names` maps accepted strings to values; the error lists them.
   template <typename E>
@@ -88,10 +92,28 @@ class ConfigReader {
 };
 
 // For Validate() functions: throws ConfigError("KEY = VALUE: REASON") when !ok. Loaders
-// catch ConfigError and prefix the file name.
+// catch ConfigError and prefix the file name. A floating-point value must also be finite:
+// inf and nan are rejected for every key, except where RequireAllowInfinite says what an
+// infinite value means.
 template <typename T>
 void Require(bool ok, std::string_view key, const T& value, std::string_view reason) {
   if (!ok) throw ConfigError(StrCat(key, " = ", value, ": ", reason));
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!std::isfinite(value)) throw ConfigError(StrCat(key, " = ", value, ": must be a finite number"));
+  }
+}
+
+// A real-valued key without a range: only finiteness is checked.
+inline void RequireFinite(std::string_view key, double value) { Require(true, key, value, ""); }
+
+// For the few keys whose documentation gives ±inf a meaning (an open clip bound, a branch
+// that never starts): like Require, but only nan is rejected.
+template <typename T>
+void RequireAllowInfinite(bool ok, std::string_view key, const T& value, std::string_view reason) {
+  if (!ok) throw ConfigError(StrCat(key, " = ", value, ": ", reason));
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(value)) throw ConfigError(StrCat(key, " = ", value, ": must be a number (or inf, see its documentation)"));
+  }
 }
 
 }  // namespace pcmsim::io

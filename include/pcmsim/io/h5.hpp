@@ -1,6 +1,8 @@
 // A small RAII layer over the HDF5 C API: groups, attributes and 1-D/2-D datasets of
 // numbers and strings. Files are written to "NAME.tmp" and renamed on Commit(), so an
-// interrupted run never leaves a truncated result.
+// interrupted run never leaves a truncated result. Everything written is checksummed
+// (1.8 file format: checksummed metadata; small datasets compact, larger ones chunked
+// with Fletcher-32; strings with a CRC-32 attribute) and verified when read.
 #pragma once
 
 #include <cstdint>
@@ -72,6 +74,12 @@ class H5Reader {
   std::vector<double> ReadVector(std::string_view dataset) const;
   std::vector<std::string> ReadStrings(std::string_view dataset) const;
   MatrixD ReadMatrix(std::string_view dataset) const;
+  // Every dataset's path ("/a/b"), in name order.
+  std::vector<std::string> Datasets() const;
+  // Reads every dataset, so that HDF5 verifies each checksum (Fletcher-32 on chunked
+  // data, object-header checksums on compact data and attributes, "crc32" on strings).
+  // IoError naming the file and the dataset on corruption.
+  void Verify() const;
   const std::filesystem::path& Path() const { return path_; }
 
  private:

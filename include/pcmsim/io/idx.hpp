@@ -42,8 +42,9 @@ struct Dataset {
   Matrix x;                          // features x samples
   std::vector<std::uint8_t> labels;  // one per column of x
   int classes = 0;                   // max label + 1
-  std::string name;                  // for messages and results
+  std::string name;                  // for messages and results (the images file's name)
   TensorShape shape;                 // of one sample (from the IDX header); Size() == Features()
+  std::string labels_name;           // the labels file's path, for messages about labels
   Index Samples() const { return x.cols(); }
   Index Features() const { return x.rows(); }
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "pcmsim/core/random.hpp"
 #include "pcmsim/numerics/float_format.hpp"
 
 namespace pcmsim::numerics {
@@ -14,9 +15,24 @@ namespace pcmsim::numerics {
 // Shortest decimal that parses back to v (std::to_chars); "nan", "inf", "-inf".
 std::string FormatShortest(double v);
 
-// Parses a decimal/hex-float number, "nan", "inf", "-inf" (surrounding blanks allowed, a
-// leading '+' too). Throws IoError("line N: ...") naming `line` (1-based) otherwise.
-double ParseNumberLine(std::string_view text, long line);
+// A decimal number as read: the double nearest to it and on which side of that double the
+// exact decimal lies (residual = sign of |exact| - |nearest|: -1, 0 or +1).
+struct DecimalNumber {
+  double nearest = 0.0;
+  int residual = 0;
+};
+
+// Parses a decimal number of any length, "nan", "inf", "-inf" (surrounding blanks allowed,
+// a leading '+' too), correctly rounded. Throws IoError("line N: ...") naming `line`
+// (1-based) otherwise. Beyond the double range: ±inf or ±0 with the residual set.
+DecimalNumber ParseDecimalLine(std::string_view text, long line);
+double ParseNumberLine(std::string_view text, long line);  // ParseDecimalLine(...).nearest
+
+// `x` rounded into `f` as if from the exact decimal, in one rounding (round-to-odd via the
+// residual; exact for formats of up to 51 bits of precision whose grid stays 4x coarser
+// than the double's, i.e. every preset; wider formats round the nearest double).
+// Stochastic rounding uses x.nearest.
+double RoundDecimal(const FloatFormat& f, const DecimalNumber& x, Rounding rounding, Rng* rng);
 
 // Reads numbers from `in` one per line, writes each rounded into `format` one per line.
 // Stochastic rounding draws from a stream seeded by `seed`. Returns the number of lines.

@@ -218,7 +218,7 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
     cfg.CheckAllConsumed();
     e.data.Validate();
     if (!e.model.specs.empty()) {
-      e.model.input = io::SampleShape(io::ReadIdxDims(e.data.train_images));
+      e.model.input = io::IdxSampleShape(io::ReadIdxDims(e.data.train_images));
       try {
         nn::InferShapes(e.model.input, e.model.specs);
       } catch (const ConfigError& err) {

@@ -72,16 +72,16 @@ void ArchitectureFromOnnx(const io::ImportedModel& m, ModelOptions& model) {
   model.activation = hidden;
 }
 
-void LoadOnnxWeights(const io::ImportedModel& m, nn::Mlp& mlp) {
+void LoadOnnxWeights(const io::ImportedModel& m, nn::Network& net) {
   nn::Activation hidden = nn::Activation::kRelu;
   const auto dense = DenseChain(m, hidden);
-  PCMSIM_CHECK(static_cast<Index>(dense.size()) == mlp.NumLayers(), "network not built from ", m.source);
-  for (Index i = 0; i < mlp.NumLayers(); ++i) {
-    nn::Layer& layer = mlp.layer(i);
+  PCMSIM_CHECK(static_cast<Index>(dense.size()) == net.NumWeighted(), "network not built from ", m.source);
+  for (Index i = 0; i < net.NumWeighted(); ++i) {
+    nn::WeightedLayer& layer = net.weighted(i);
     const io::ImportedLayer& l = *dense[static_cast<size_t>(i)];
-    PCMSIM_CHECK(layer.backend->Outputs() == l.weights.rows() && layer.backend->Inputs() == l.weights.cols());
-    layer.backend->SetWeights(l.weights);
-    layer.bias = l.bias;
+    PCMSIM_CHECK(layer.backend().Outputs() == l.weights.rows() && layer.backend().Inputs() == l.weights.cols());
+    layer.backend().SetWeights(l.weights);
+    layer.bias() = l.bias;
   }
 }
 

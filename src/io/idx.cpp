@@ -70,7 +70,7 @@ std::vector<std::uint32_t> ReadIdxDims(const std::filesystem::path& path) {
   return dims;
 }
 
-TensorShape SampleShape(const std::vector<std::uint32_t>& dims) {
+TensorShape IdxSampleShape(const std::vector<std::uint32_t>& dims) {
   TensorShape s;
   if (dims.size() == 2) s.channels = dims[1];
   if (dims.size() == 3) s = {1, dims[1], dims[2]};
@@ -122,7 +122,7 @@ Dataset LoadIdxDataset(const std::filesystem::path& images, const std::filesyste
   const Index features = static_cast<Index>(img.data.size() / img.dims[0]);
   Dataset ds;
   ds.name = images.filename().string();
-  ds.shape = SampleShape(img.dims);
+  ds.shape = IdxSampleShape(img.dims);
   if (ds.shape.Size() != features) ds.shape = {features, 1, 1};
   ds.x.resize(features, n);
   for (Index j = 0; j < n; ++j)

@@ -45,7 +45,7 @@ TEST(OnnxExperimentTest, ImportedMlpMatchesNumpyAndInitFromBitForBit) {
   const Experiment a = LoadExperiment(WriteExperiment(dir, "onnx = \"" + OnnxFile("mlp_relu").string() + "\""));
   EXPECT_EQ(a.model.layers, (std::vector<Index>{16, 8, 3}));
   EXPECT_EQ(a.model.activation, nn::Activation::kRelu);
-  nn::Mlp net_a = BuildNetwork(a);
+  nn::Network net_a = BuildNetwork(a);
 
   // The numpy forward pass of the same file (make_onnx_models.py).
   const std::vector<double> in = ExpectedLine("mlp_relu", 1), want = ExpectedLine("mlp_relu", 2);
@@ -65,7 +65,7 @@ TEST(OnnxExperimentTest, ImportedMlpMatchesNumpyAndInitFromBitForBit) {
     out.Commit();
   }
   const Experiment b = LoadExperiment(WriteExperiment(dir, "layers = [16, 8, 3]\ninit_from = \"" + h5.string() + "\""));
-  nn::Mlp net_b = BuildNetwork(b);
+  nn::Network net_b = BuildNetwork(b);
   const Matrix logits_b = net_b.Forward(x, nn::Pass::kEval);
   ASSERT_EQ(logits_a.rows(), logits_b.rows());
   EXPECT_EQ(std::memcmp(logits_a.data(), logits_b.data(), sizeof(float) * static_cast<size_t>(logits_a.size())), 0);

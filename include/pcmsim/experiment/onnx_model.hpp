@@ -3,7 +3,7 @@
 #pragma once
 
 #include "pcmsim/io/onnx.hpp"
-#include "pcmsim/nn/mlp.hpp"
+#include "pcmsim/nn/network.hpp"
 
 namespace pcmsim::experiment {
 
@@ -15,6 +15,6 @@ struct ModelOptions;
 void ArchitectureFromOnnx(const io::ImportedModel& m, ModelOptions& model);
 
 // Copies the imported weights and biases into a network built from that architecture.
-void LoadOnnxWeights(const io::ImportedModel& m, nn::Mlp& mlp);
+void LoadOnnxWeights(const io::ImportedModel& m, nn::Network& net);
 
 }  // namespace pcmsim::experiment

@@ -262,6 +262,8 @@ void Try(F&& f) {
 void ReadAll(const std::filesystem::path& file) {
   Try([&] {
     const io::H5Reader in(file);
+    Try([&] { experiment::CheckPcmsimFile(in); });  // report, compare, init_from and resume start here
+    Try([&] { in.Verify(); });                       // ... and read every dataset once (checksums)
     Try([&] { Report(in); });
     Try([&] { Compare(in); });
     Try([&] {

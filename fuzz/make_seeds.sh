@@ -65,17 +65,24 @@ epochs = 2
 batch_size = 4
 TOML
 "$PCMSIM" run "$T/tiny.toml" -o "$T/fp32.h5" -q
-# 'H' + bytes = raw file mode of the harness; other first bytes = the structured mode.
-{ printf H; cat "$T/fp32.h5"; } > $C/fuzz_result_h5/raw_fp32_result.h5
+# The structured mode's templates, and 'H' + bytes seeds of the raw mode (PCMSIM_FUZZ_H5_RAW=1).
+mkdir -p fuzz/templates $C/fuzz_result_h5_raw
+cp "$T/fp32.h5" fuzz/templates/fp32_result.h5
+{ printf H; cat "$T/fp32.h5"; } > $C/fuzz_result_h5_raw/raw_fp32_result.h5
 mkdir "$T/analog.h5.tmp"
 "$PCMSIM" run "$T/tiny.toml" -o "$T/analog.h5" -q --set model.backend=analog --set analog.training=sgd \
   --set analog.device="$PWD/devices/pcm_training.toml" --set inference.repeats=1 --set inference.times_s=[1.0] \
   || true
-{ printf H; cat "$T/analog.h5.ckpt"; } > $C/fuzz_result_h5/raw_analog_checkpoint.h5
+cp "$T/analog.h5.ckpt" fuzz/templates/analog_checkpoint.h5
+{ printf H; cat "$T/analog.h5.ckpt"; } > $C/fuzz_result_h5_raw/raw_analog_checkpoint.h5
 /usr/bin/python3 -c "
 import random
 r = random.Random(12)
 for i in range(4):
     open('$C/fuzz_result_h5/structured_%d.bin' % i, 'wb').write(bytes([ord('S')] + [r.randrange(256) for _ in range(400)]))
+r = random.Random(5)
+for t in range(3):  # the last byte picks the template (0 empty, 1 FP32 result, 2 analog checkpoint)
+    for k in range(2):
+        open('$C/fuzz_result_h5/template%d_%d.bin' % (t, k), 'wb').write(bytes([ord('S')] + [r.randrange(256) for _ in range(300)] + [t]))
 "
 ls -l $C/*

@@ -220,7 +220,7 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
     e.data.Validate();
     if (e.model.imported) {
       // The file fixes the input shape; the data must fit it (as nn::Network::Accepts).
-      const TensorShape data = io::SampleShape(io::ReadIdxDims(e.data.train_images));
+      const TensorShape data = io::IdxSampleShape(io::ReadIdxDims(e.data.train_images));
       const TensorShape& in = e.model.input;
       const bool fits = data == in || (in.Flat() && e.model.specs.front().kind == nn::LayerKind::kDense &&
                                        data.Size() == in.Size());
@@ -229,7 +229,7 @@ Experiment ParseExperiment(io::ConfigReader& cfg) {
                                       e.data.train_images.string(), " are ", data.ToString()));
       }
     } else if (!e.model.specs.empty()) {
-      e.model.input = io::SampleShape(io::ReadIdxDims(e.data.train_images));
+      e.model.input = io::IdxSampleShape(io::ReadIdxDims(e.data.train_images));
       try {
         nn::InferShapes(e.model.input, e.model.specs);
       } catch (const ConfigError& err) {

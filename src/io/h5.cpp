@@ -579,7 +579,7 @@ void H5Reader::Verify() const {
       continue;
     }
     Handle space(H5Dget_space(d.get()), H5Sclose);
-    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    const hssize_t n = CheckedPoints(d.get(), space.get(), path_, name);
     Handle mem(H5Tget_native_type(type.get(), H5T_DIR_DEFAULT), H5Tclose);
     std::vector<unsigned char> buffer(static_cast<size_t>(n) * H5Tget_size(mem.get()));
     if (n > 0) ReadInto(d.get(), mem.get(), buffer.data(), path_, name, "cannot be read");

@@ -104,7 +104,7 @@ std::vector<std::uint32_t> ReadIdxDims(const std::filesystem::path& path) {
   return dims;
 }
 
-TensorShape SampleShape(const std::vector<std::uint32_t>& dims) {
+TensorShape IdxSampleShape(const std::vector<std::uint32_t>& dims) {
   TensorShape s;
   if (dims.size() == 2) s.channels = dims[1];
   if (dims.size() == 3) s = {1, dims[1], dims[2]};
@@ -162,7 +162,7 @@ Dataset LoadIdxDataset(const std::filesystem::path& images, const std::filesyste
   if (limit > 0) n = std::min(n, limit);
   Dataset ds;
   ds.name = images.filename().string();
-  ds.shape = SampleShape(img.dims);
+  ds.shape = IdxSampleShape(img.dims);
   if (ds.shape.Size() != features) ds.shape = {features, 1, 1};
   ds.labels_name = labels.string();
   ds.x.resize(features, n);

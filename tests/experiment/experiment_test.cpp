@@ -266,11 +266,11 @@ TEST(ExperimentTest, BadLayerNamesFileLayerKeyAndReason) {
 TEST(ExperimentTest, DataOfAnotherShapeStopsTheRun) {
   // A CNN for 1x28x28 images given the data as a flat 784-vector per sample: the shape
   // comes from the images file, so here a network built for another shape is refused.
-  Experiment e = LoadExperiment(CnnToml(), {"train.epochs=1", "data.train_limit=100", "data.test_limit=100"});
-  e.model.input = {1, 32, 32};
+  Experiment exp = LoadExperiment(CnnToml(), {"train.epochs=1", "data.train_limit=100", "data.test_limit=100"});
+  exp.model.input = {1, 32, 32};
   RunOptions o;
   o.output = testing::TempDir() / "x.h5";
-  PCMSIM_EXPECT_THROW_MSG(RunExperiment(e, o), DimensionError, "1x28x28", "1x32x32");
+  PCMSIM_EXPECT_THROW_MSG(RunExperiment(exp, o), DimensionError, "1x28x28", "1x32x32");
 }
 
 TEST(ExperimentTest, CnnInitFromEarlierResultReproducesItsAccuracy) {

@@ -101,6 +101,7 @@ TEST(OnnxExperimentTest, ImportedMlpGivesBitIdenticalLogitsToInitFrom) {
   const auto h5 = dir / "weights.h5";
   {
     io::H5Writer out(h5);
+    WriteProvenance(out, "run", 1, UtcNow());
     WriteModel(out, net_a, false);
     out.Commit();
   }

@@ -55,6 +55,7 @@ TEST(H5FuzzTest, ShapeNotBackedByStoredBytesIsRefused) {
                           "claims 1099511627776 elements");
   PCMSIM_EXPECT_THROW_MSG(in.ReadMatrix("/model/layer_0/weights"), IoError, "/model/layer_0/weights", "claims");
   PCMSIM_EXPECT_THROW_MSG(in.ReadStrings("/energy/assumptions"), IoError, "/energy/assumptions", "claims");
+  PCMSIM_EXPECT_THROW_MSG(in.Verify(), IoError, "h5_huge_claimed_shape.h5", "claims");  // report/resume read all
 }
 
 // /summary/loop and /summary/loop2 are hard links to /summary: GroupToJson (report) never

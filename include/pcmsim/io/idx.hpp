@@ -35,7 +35,7 @@ std::vector<std::uint32_t> ReadIdxDims(const std::filesystem::path& path);
 // The shape of one sample of an images IDX with dimensions `dims` (N first): N x rows x
 // cols -> 1 x rows x cols; N x channels x rows x cols -> channels x rows x cols; N x
 // features -> features x 1 x 1.
-TensorShape SampleShape(const std::vector<std::uint32_t>& dims);
+TensorShape IdxSampleShape(const std::vector<std::uint32_t>& dims);
 
 // Images scaled to [0, 1] as features x samples (one image per column), with labels.
 using Dataset = pcmsim::Dataset;  // core/dataset.hpp (the trainer's type, filled here)

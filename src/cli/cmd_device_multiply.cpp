@@ -15,6 +15,7 @@
 #include "pcmsim/device/multiply_study.hpp"
 #include "pcmsim/energy/analytic.hpp"
 #include "pcmsim/energy/energy_table.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/io/h5.hpp"
@@ -40,7 +41,7 @@ struct LoadedDevice {
 LoadedDevice Load(const std::string& path, const std::vector<std::string>& overrides) {
   io::ConfigReader reader = io::ConfigReader::FromFile(path);
   for (const auto& s : overrides) reader.ApplyOverride(s);
-  LoadedDevice d{path, reader.Text(), device::LoadPcmParams(reader)};
+  LoadedDevice d{path, reader.Text(), experiment::LoadPcmParams(reader)};
   reader.CheckAllConsumed();
   return d;
 }

@@ -9,6 +9,7 @@
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/io/idx.hpp"
 #include "pcmsim/nn/analog_backend.hpp"
 #include "pcmsim/nn/conv2d_layer.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"

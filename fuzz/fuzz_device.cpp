@@ -12,6 +12,7 @@
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/device/pcm_array.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/io/config.hpp"
 
 using namespace pcmsim;
@@ -29,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   try {
     io::ConfigReader r = io::ConfigReader::FromString(in.toml, "fuzz_device.toml");
     for (const auto& s : in.sets) r.ApplyOverride(s);
-    p = device::LoadPcmParams(r, "");
+    p = experiment::LoadPcmParams(r, "");
     r.CheckAllConsumed();
   } catch (const Error&) {
     return 0;

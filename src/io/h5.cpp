@@ -536,8 +536,17 @@ Handle OpenChecked(hid_t file, const std::filesystem::path& path, const std::str
 }
 // Every object's path below `group`, each opened on its own (so a corrupted header is
 // reported under its name), depth first.
+// A hard link can make a group its own descendant (HDF5 allows cycles; found by
+// fuzz/fuzz_result_h5 through Verify): the walk stops with an IoError past these limits,
+// far beyond any file pcmsim writes.
+constexpr int kMaxWalkDepth = 32;
+constexpr size_t kMaxWalkObjects = 100000;
 void AllObjectsBelow(hid_t file, const std::filesystem::path& path, const std::string& group,
-                     std::vector<std::string>& out) {
+                     std::vector<std::string>& out, int depth = 0) {
+  if (depth > kMaxWalkDepth) {
+    throw IoError(StrCat(path.string(), ": groups nest deeper than ", kMaxWalkDepth, " levels at ", group,
+                         " (a link cycle?)"));
+  }
   Handle g = OpenChecked(file, path, group);
   std::vector<std::string> children;
   if (H5Literate(g.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, CollectLink, &children) < 0) {
@@ -546,8 +555,11 @@ void AllObjectsBelow(hid_t file, const std::filesystem::path& path, const std::s
   for (const std::string& child : children) {
     const std::string name = (group == "/" ? "/" : group + "/") + child;
     out.push_back(name);
+    if (out.size() > kMaxWalkObjects) {
+      throw IoError(StrCat(path.string(), ": more than ", kMaxWalkObjects, " objects (a link cycle?)"));
+    }
     Handle o = OpenChecked(file, path, name);
-    if (H5Iget_type(o.get()) == H5I_GROUP) AllObjectsBelow(file, path, name, out);
+    if (H5Iget_type(o.get()) == H5I_GROUP) AllObjectsBelow(file, path, name, out, depth + 1);
   }
 }
 std::vector<std::string> AllObjects(hid_t file, const std::filesystem::path& path) {

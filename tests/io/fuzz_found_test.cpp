@@ -66,6 +66,13 @@ TEST(H5FuzzTest, LinkCycleBelowSummaryIsRefused) {
   EXPECT_EQ(AttributesToJson(in, "/summary")["test_accuracy"], 0.5);  // the attributes alone still read
 }
 
+// The same file through the checksum walk (Verify, behind --resume, init_from, report):
+// it recursed until the stack ran out (a fuzz_result_h5 smoke-run timeout). Now an IoError.
+TEST(H5FuzzTest, LinkCycleStopsTheVerifyWalk) {
+  const H5Reader in(FuzzInput("h5_summary_link_cycle.h5"));
+  PCMSIM_EXPECT_THROW_MSG(in.Verify(), IoError, "h5_summary_link_cycle.h5", "a link cycle?");
+}
+
 // What pcmsim writes itself still reads back (the checks above must not refuse it).
 TEST(H5FuzzTest, OwnFilesPassTheSizeChecks) {
   const auto dir = testing::TempDir();

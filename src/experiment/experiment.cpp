@@ -25,7 +25,9 @@ void DataOptions::Validate() const {
 }
 
 std::vector<nn::LayerSpec> ModelOptions::Network() const {
-  return specs.empty() ? nn::DenseChain(layers, activation) : specs;
+  std::vector<nn::LayerSpec> net = specs.empty() ? nn::DenseChain(layers, activation) : specs;
+  for (nn::LayerSpec& s : net) s.digital_bias = digital_bias;
+  return net;
 }
 
 TensorShape ModelOptions::InputShape() const { return specs.empty() ? TensorShape{layers.front(), 1, 1} : input; }
@@ -36,8 +38,9 @@ std::vector<Index> ModelOptions::WeightedInputs() const {
   std::vector<Index> out;
   for (size_t i = 0; i < net.size(); ++i) {
     const TensorShape in = i == 0 ? InputShape() : shapes[i - 1];
-    if (net[i].kind == nn::LayerKind::kDense) out.push_back(in.Size());
-    if (net[i].kind == nn::LayerKind::kConv2d) out.push_back(in.channels * net[i].kernel * net[i].kernel);
+    const Index bias_column = net[i].digital_bias ? 0 : 1;
+    if (net[i].kind == nn::LayerKind::kDense) out.push_back(in.Size() + bias_column);
+    if (net[i].kind == nn::LayerKind::kConv2d) out.push_back(in.channels * net[i].kernel * net[i].kernel + bias_column);
   }
   return out;
 }
@@ -173,6 +176,7 @@ void ReadModel(io::ConfigReader& cfg, ModelOptions& m) {
     for (std::string& b : per_layer_backends) m.layer_backends.push_back(b.empty() ? m.backend : b);
   }
   m.init_from = cfg.GetPath("model.init_from", m.init_from);
+  m.digital_bias = cfg.GetBool("model.digital_bias", m.digital_bias);
   m.onnx = cfg.GetPath("model.onnx", m.onnx);
   if (m.onnx.empty()) return;
   if (!m.specs.empty()) cfg.Fail("model.layer", "conflicts with model.onnx (the file gives the architecture and the weights)");

@@ -108,10 +108,9 @@ void LoadOnnxWeights(const io::ImportedModel& m, nn::Network& net) {
   for (Index k = 0; k < net.NumWeighted(); ++k) {
     nn::WeightedLayer& layer = net.weighted(k);
     const io::ImportedLayer& l = *mapped.weighted[static_cast<size_t>(k)];
-    PCMSIM_CHECK(layer.backend().Outputs() == l.weights.rows() && layer.backend().Inputs() == l.weights.cols(),
+    PCMSIM_CHECK(layer.backend().Outputs() == l.weights.rows() && layer.Inputs() == l.weights.cols(),
                  "layer ", k, " of ", m.source);
-    layer.backend().SetWeights(l.weights);
-    layer.bias() = l.bias;
+    layer.SetParameters(l.weights, l.bias);
   }
 }
 

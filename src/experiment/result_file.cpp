@@ -157,8 +157,10 @@ void WriteModel(io::H5Writer& out, const nn::Network& net, bool with_state) {
     const auto& l = static_cast<const nn::WeightedLayer&>(layer);
     out.WriteAttr(g, "backend", l.backend().Name());
     out.WriteAttr(g, "activation", nn::ToString(l.activation()));
-    out.WriteMatrix(g + "/weights", l.backend().Weights());
-    out.WriteMatrix(g + "/bias", Matrix(l.bias()));
+    out.WriteAttr(g, "digital_bias", static_cast<std::int64_t>(l.MatrixBias() ? 0 : 1));
+    // out x in and the bias, wherever the layer keeps it (a matrix bias column is split off)
+    out.WriteMatrix(g + "/weights", l.Weights());
+    out.WriteMatrix(g + "/bias", Matrix(l.Bias()));
     if (!with_state) continue;
     out.WriteMatrix(g + "/bias_velocity", Matrix(l.bias_velocity()));
     nn::StateMap state;
@@ -185,11 +187,10 @@ void ReadModel(const io::H5Reader& in, nn::Network& net, bool with_state) {
                                   l.Spec().TypeName()));
     }
     const MatrixD w = in.ReadMatrix(g + "/weights");
-    if (w.rows() != l.backend().Outputs() || w.cols() != l.backend().Inputs()) {
+    if (w.rows() != l.backend().Outputs() || w.cols() != l.Inputs()) {
       throw DimensionError(StrCat(file, ": layer ", i, " weights are ", w.rows(), "x", w.cols(),
-                                  ", the network's layer is ", l.backend().Outputs(), "x", l.backend().Inputs()));
+                                  ", the network's layer is ", l.backend().Outputs(), "x", l.Inputs()));
     }
-    l.backend().SetWeights(w.cast<float>());
     // Bias and its velocity: one value per output, as a column (a wrong length was taken
     // as is and overran the layer's output in the next forward pass).
     const auto column = [&](const std::string& name) {
@@ -200,7 +201,7 @@ void ReadModel(const io::H5Reader& in, nn::Network& net, bool with_state) {
       }
       return b.cast<float>().col(0).eval();
     };
-    l.bias() = column("bias");
+    l.SetParameters(w.cast<float>(), column("bias"));
     if (!with_state) continue;
     if (in.Exists(g + "/bias_velocity")) l.bias_velocity() = column("bias_velocity");
     nn::StateMap state;

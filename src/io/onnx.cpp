@@ -228,6 +228,12 @@ class Lowering {
     auto pads = AttrInts(n, "pads", {0, 0, 0, 0});
     const auto dilations = AttrInts(n, "dilations", {1, 1});
     const std::string auto_pad = AttrString(n, "auto_pad", "NOTSET");
+    if (pad_) {  // a Pad node right before: its zeros become this window's padding
+      if (pads != std::vector<std::int64_t>{0, 0, 0, 0} || (auto_pad != "NOTSET" && !auto_pad.empty())) {
+        Fail(n, StrCat("follows the Pad node '", pad_->node, "' but has padding of its own (not supported)"));
+      }
+      pads = {pad_->h, pad_->w, pad_->h, pad_->w};
+    }
     if (auto_pad == "VALID") {
       pads = {0, 0, 0, 0};
     } else if (auto_pad != "NOTSET" && !auto_pad.empty()) {
@@ -379,7 +385,34 @@ class Lowering {
     l.in_channels = in_ch;
     l.out_channels = out_ch;
     SetWindow(l, w);
+    pad_.reset();
     bias_open_ = true;
+    Advance(n);
+  }
+
+  // Pad with zeros on the spatial axes, as torch.onnx.export writes before AveragePool
+  // (AvgPool2d, even with no padding) or for explicit F.pad: all-zero pads are a no-op,
+  // other pads become the padding of the Conv or AveragePool that must follow.
+  void Pad(const onnx::Node& n) {
+    OnlyAttrs(n, {"mode"});
+    TakeData(n);
+    NeedImage(n);
+    const std::string mode = AttrString(n, "mode", "constant");
+    if (mode != "constant") Fail(n, StrCat("mode = ", mode, " is not supported (only constant zeros)"));
+    if (!Input(n, 2).empty()) {
+      const onnx::Tensor& v = Const(n, 2, "constant_value", onnx::kFloat);
+      if (v.floats.size() != 1 || v.floats[0] != 0.0f) Fail(n, "a constant_value other than 0 is not supported");
+    }
+    if (!Input(n, 3).empty()) Fail(n, "the axes input is not supported");
+    const std::vector<std::int64_t> p = IntsOf(n, 1, "pads").v;
+    // [N, C, H, W] begins then ends
+    if (p.size() != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0 || p[2] != p[6] || p[3] != p[7] ||
+        p[2] < 0 || p[3] < 0) {
+      Fail(n, StrCat("pads ", IntsText(p), " are not supported (only equal, non-negative padding of height and "
+                     "width: [0, 0, h, w, 0, 0, h, w])"));
+    }
+    if (std::max(p[2], p[3]) > kMaxExtent) Fail(n, StrCat("pads ", IntsText(p), " are too large"));
+    if (p[2] != 0 || p[3] != 0) pad_ = PendingPad{Label(n), p[2], p[3]};
     Advance(n);
   }
 
@@ -407,7 +440,9 @@ class Lowering {
     ImportedLayer& l = Emit(n, max ? ImportedKind::kMaxPool2d : ImportedKind::kAvgPool2d, WindowOut(channels, w));
     l.in_channels = l.out_channels = channels;
     SetWindow(l, w);
-    if (!max) l.count_include_pad = AttrInt(n, "count_include_pad", 0) != 0;
+    // Zeros from a Pad node are data to AveragePool: they count in the divisor.
+    if (!max) l.count_include_pad = pad_ || AttrInt(n, "count_include_pad", 0) != 0;
+    pad_.reset();
     Advance(n);
   }
 
@@ -561,6 +596,11 @@ class Lowering {
     if (op == "Gemm") return Gemm(n);
     if (op == "MatMul") return MatMul(n);
     if (op == "Add") return Add(n);
+    if (pad_ && op != "Conv" && op != "AveragePool") {
+      Fail(n, StrCat("follows the Pad node '", pad_->node, "' with pads ", pad_->h, "x", pad_->w,
+                     "; a nonzero Pad is only supported right before Conv or AveragePool"));
+    }
+    if (op == "Pad") return Pad(n);
     if (op == "Conv") return Conv(n);
     if (op == "Relu") return Activation(n, ImportedKind::kRelu);
     if (op == "Sigmoid") return Activation(n, ImportedKind::kSigmoid);
@@ -594,11 +634,12 @@ class Lowering {
     if (op == "BatchNormalization") hint = "; fold it into the preceding Conv/Gemm (export in eval mode) or remove it";
     if (op == "Gather" || op == "Concat" || op == "Unsqueeze") hint = "; only on shape values feeding a Reshape";
     Fail(n, StrCat("operator not supported (supported: Gemm, MatMul, Add (bias), Conv, Relu, Sigmoid, Tanh, MaxPool, "
-                   "AveragePool, Flatten, Reshape, Softmax, LogSoftmax, Identity, Dropout, Constant; Shape, Gather, Unsqueeze, "
+                   "AveragePool, Pad (zeros), Flatten, Reshape, Softmax, LogSoftmax, Identity, Dropout, Constant; Shape, Gather, Unsqueeze, "
                    "Concat on shape values)", hint));
   }
 
   void Finish() {
+    if (pad_) Fail(StrCat("the Pad node '", pad_->node, "' is the last node; it must feed a Conv or AveragePool"));
     const auto& outs = m_.graph.outputs;
     if (outs.size() != 1) Fail(StrCat("graph has ", outs.size(), " outputs; exactly one (the class scores) is supported"));
     const onnx::ValueInfo& y = outs[0];
@@ -626,6 +667,11 @@ class Lowering {
   std::string current_;       // the running activation tensor
   ImportedShape shape_;         // its per-sample shape
   std::optional<std::int64_t> batch_;  // fixed batch size of the input, if not dynamic
+  struct PendingPad {
+    std::string node;
+    std::int64_t h = 0, w = 0;
+  };
+  std::optional<PendingPad> pad_;  // a nonzero Pad waiting for its Conv / AveragePool
   bool bias_open_ = false;    // the last layer is weighted and may take an Add bias
   std::string softmax_;       // the Softmax node seen, if any
   size_t index_ = 0;          // index of the node being lowered

@@ -21,8 +21,8 @@ namespace {
 constexpr Index kSampleGrain = 4;  // samples per parallel chunk (fixed: bits independent of threads)
 }
 
-void Im2Col(const Window& w, const Matrix& x, Matrix& patches) {
-  const Index batch = x.cols(), pixels = w.Pixels(), rows = w.PatchRows();
+void Im2Col(const Window& w, const Matrix& x, Matrix& patches, bool ones_row) {
+  const Index batch = x.cols(), pixels = w.Pixels(), rows = w.PatchRows() + (ones_row ? 1 : 0);
   const Index C = w.in.channels, H = w.in.height, W = w.in.width, K = w.kernel;
   PCMSIM_CHECK(x.rows() == w.in.Size(), "im2col input has ", x.rows(), " rows, expected ", w.in.Size());
   patches.resize(rows, batch * pixels);
@@ -48,6 +48,7 @@ void Im2Col(const Window& w, const Matrix& x, Matrix& patches) {
               }
             }
           }
+          if (ones_row) *dst = 1.0f;
         }
       }
     }
@@ -55,9 +56,10 @@ void Im2Col(const Window& w, const Matrix& x, Matrix& patches) {
 }
 
 void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx) {
-  const Index pixels = w.Pixels(), rows = w.PatchRows();
+  const Index pixels = w.Pixels(), rows = patches.rows();
   const Index C = w.in.channels, H = w.in.height, W = w.in.width, K = w.kernel;
-  PCMSIM_CHECK(patches.rows() == rows && patches.cols() == batch * pixels, "col2im of a ", patches.rows(), "x",
+  PCMSIM_CHECK((rows == w.PatchRows() || rows == w.PatchRows() + 1) && patches.cols() == batch * pixels,
+               "col2im of a ", patches.rows(), "x",
                patches.cols(), " patch matrix");
   dx.setZero(w.in.Size(), batch);
   ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
@@ -90,7 +92,7 @@ void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx) {
 
 Conv2dLayer::Conv2dLayer(LayerSpec spec, TensorShape input, TensorShape output, BackendPtr backend)
     : WeightedLayer(spec, input, output, std::move(backend)), window_(Window::Of(spec, input, output)) {
-  if (this->backend().Inputs() != window_.PatchRows() || this->backend().Outputs() != spec.out_channels) {
+  if (Inputs() != window_.PatchRows() || this->backend().Outputs() != spec.out_channels) {
     throw DimensionError(StrCat("conv2d layer needs a ", spec.out_channels, "x", window_.PatchRows(), " backend, got ",
                                 this->backend().Outputs(), "x", this->backend().Inputs()));
   }
@@ -98,17 +100,22 @@ Conv2dLayer::Conv2dLayer(LayerSpec spec, TensorShape input, TensorShape output, 
 
 void Conv2dLayer::Forward(const Matrix& x, Matrix& y, Pass pass) {
   const Index batch = x.cols(), pixels = window_.Pixels(), oc = Spec().out_channels;
-  Im2Col(window_, x, patches_);
+  Im2Col(window_, x, patches_, MatrixBias());
   backend().Forward(patches_, cols_, pass);
   // cols_(o, b * pixels + p) + bias(o) -> y(o * pixels + p, b)
   y.resize(oc * pixels, batch);
-  const Vector& b = bias();
+  static const Vector kNone;
+  const Vector& b = MatrixBias() ? kNone : bias();  // matrix bias: already in cols_
   ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
     for (Index s = b0; s < b1; ++s) {
       float* ys = y.data() + s * y.rows();
       for (Index p = 0; p < pixels; ++p) {
         const float* c = cols_.data() + (s * pixels + p) * oc;
-        for (Index o = 0; o < oc; ++o) ys[o * pixels + p] = c[o] + b[o];
+        if (b.size() == 0) {
+          for (Index o = 0; o < oc; ++o) ys[o * pixels + p] = c[o];
+        } else {
+          for (Index o = 0; o < oc; ++o) ys[o * pixels + p] = c[o] + b[o];
+        }
       }
     }
   });
@@ -133,7 +140,7 @@ void Conv2dLayer::Backward(const Matrix&, const Matrix& y, Matrix& dy, Matrix* d
     Col2Im(window_, dpatches_, batch, *dx);
   }
   backend().Update(patches_, dcols_, step);
-  UpdateBias(dcols_, step);
+  if (!MatrixBias()) UpdateBias(dcols_, step);
 }
 
 }  // namespace pcmsim::nn

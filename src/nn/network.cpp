@@ -42,13 +42,14 @@ void Network::Build(const BackendFactory& make) {
     const LayerSpec& s = specs_[i];
     const TensorShape& out = shapes[i];
     const Index k = static_cast<Index>(weighted_.size());
+    const Index bias_column = s.digital_bias ? 0 : 1;  // a matrix bias widens the matrix
     switch (s.kind) {
       case LayerKind::kDense:
-        layers_.push_back(std::make_unique<DenseLayer>(s, in, make(in.Size(), s.units, k, num_weighted)));
+        layers_.push_back(std::make_unique<DenseLayer>(s, in, make(in.Size() + bias_column, s.units, k, num_weighted)));
         break;
       case LayerKind::kConv2d:
         layers_.push_back(std::make_unique<Conv2dLayer>(
-            s, in, out, make(in.channels * s.kernel * s.kernel, s.out_channels, k, num_weighted)));
+            s, in, out, make(in.channels * s.kernel * s.kernel + bias_column, s.out_channels, k, num_weighted)));
         break;
       case LayerKind::kMaxPool2d:
       case LayerKind::kAvgPool2d: layers_.push_back(std::make_unique<Pool2dLayer>(s, in, out)); break;
@@ -87,7 +88,7 @@ Activation ActivationAfter(const std::vector<LayerSpec>& specs, Index gi) {
 void Network::Initialize(std::uint64_t seed) {
   for (size_t k = 0; k < weighted_.size(); ++k) {
     WeightedLayer& l = *weighted_[k];
-    const Index in = l.backend().Inputs(), out = l.backend().Outputs();
+    const Index in = l.Inputs(), out = l.backend().Outputs();
     const Index src = k > 0 ? weighted_index_[k - 1] : weighted_index_[k];
     const bool relu_in = ActivationAfter(specs_, src) == Activation::kRelu;
     const double fan_in = static_cast<double>(l.FanIn()), fan_out = static_cast<double>(l.FanOut());
@@ -96,8 +97,7 @@ void Network::Initialize(std::uint64_t seed) {
     boost::random::uniform_real_distribution<double> u(-limit, limit);
     Matrix w(out, in);
     for (Index i = 0; i < w.size(); ++i) w.data()[i] = static_cast<float>(u(rng));
-    l.backend().SetWeights(w);
-    l.bias().setZero();
+    l.SetParameters(w, Vector::Zero(out));
     l.bias_velocity().setZero();
   }
 }

@@ -3,6 +3,9 @@
 // pools, flatten/reshape, activations); an imported MLP gives bit-identical logits to the
 // same weights loaded through model.init_from; what the graph cannot express, or data that
 // do not fit the file's input, stop the load with one line.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -69,7 +72,8 @@ struct Case {
 
 TEST(OnnxExperimentTest, ImportedNetworksComputeWhatNumpyComputes) {
   const std::vector<Case> cases = {{"mlp_gemm", {12}},       {"mlp_matmul", {10}},        {"mlp_relu", {4, 4}},
-                                   {"cnn_reshape", {6, 6}}, {"cnn_view_opset11", {5, 5}}, {"cnn_view_opset13", {5, 5}}};
+                                   {"cnn_reshape", {6, 6}}, {"cnn_view_opset11", {5, 5}}, {"cnn_view_opset13", {5, 5}},
+                                   {"cnn_pad", {2, 6, 6}}};
   for (const Case& c : cases) {
     SCOPED_TRACE(c.model);
     const auto dir = testing::TempDir() / c.model;
@@ -85,6 +89,58 @@ TEST(OnnxExperimentTest, ImportedNetworksComputeWhatNumpyComputes) {
     for (Index r = 0; r < y.rows(); ++r) {
       EXPECT_NEAR(y(r, 0), want[static_cast<size_t>(r)], 1e-5 * (1 + std::abs(want[static_cast<size_t>(r)])));
     }
+  }
+}
+
+// Files written by torch.onnx.export itself (scripts/export_torch_onnx.py, PyTorch 1.13):
+// pcmsim's FP32 forward of the imported network gives PyTorch's logits on the first 64 MNIST
+// test digits to float rounding, and PyTorch's count of correct digits on all 10k.
+// Tolerance: |pcmsim - torch| <= 2e-5 (1 + |torch|) per logit (both float32 with different
+// summation orders; logits are O(10)).
+TEST(OnnxExperimentTest, TorchExportedFilesGivePyTorchsLogits) {
+  const auto root = testing::SourceDir();
+  for (const char* name : {"torch_mlp_opset13", "torch_cnn_opset11", "torch_cnn_opset17"}) {
+    SCOPED_TRACE(name);
+    const auto dir = testing::TempDir() / name;
+    std::filesystem::create_directories(dir);
+    const auto mnist = root / "data" / "mnist";
+    std::ostringstream toml;
+    toml << "[data]\ntrain_images = \"" << (mnist / "t10k-images-idx3-ubyte.gz").string() << "\"\n"
+         << "train_labels = \"" << (mnist / "t10k-labels-idx1-ubyte.gz").string() << "\"\n"
+         << "[model]\nonnx = \"" << (root / "experiments" / "onnx" / (std::string(name) + ".onnx")).string()
+         << "\"\n[train]\nepochs = 0\n";
+    testing::WriteFile(dir / "exp.toml", toml.str());
+    const Experiment e = LoadExperiment(dir / "exp.toml");
+    nn::Network net = BuildNetwork(e);
+    const io::Dataset test = LoadTrainSet(e);
+    ASSERT_EQ(test.Samples(), 10000);
+
+    std::ifstream ref(root / "experiments" / "onnx" / (std::string(name) + ".torch.txt"));
+    std::string word;
+    int torch_correct = -1;
+    ref >> word >> torch_correct;
+    ASSERT_EQ(word, "accuracy");
+    const Matrix logits = net.Forward(test.x, nn::Pass::kEval);
+    ASSERT_EQ(logits.rows(), 10);
+    double worst = 0;
+    for (Index s = 0; s < 64; ++s) {
+      for (Index k = 0; k < 10; ++k) {
+        double want = 0;
+        ASSERT_TRUE(ref >> want) << "reference file too short";
+        const double err = std::abs(logits(k, s) - want) / (1 + std::abs(want));
+        worst = std::max(worst, err);
+        EXPECT_LE(err, 2e-5) << "digit " << s << " class " << k << ": pcmsim " << logits(k, s) << ", torch " << want;
+      }
+    }
+    int correct = 0;
+    for (Index s = 0; s < logits.cols(); ++s) {
+      Index best = 0;
+      logits.col(s).maxCoeff(&best);
+      correct += best == test.labels[static_cast<size_t>(s)];
+    }
+    EXPECT_EQ(correct, torch_correct);
+    std::printf("%s: worst relative logit difference %.2e, correct %d (torch %d)\n", name, worst, correct,
+                torch_correct);
   }
 }
 

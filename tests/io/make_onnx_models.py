@@ -298,6 +298,54 @@ def bad_models():
     save(m, "bad_external_data")
 
 
+def pad_models():
+    """Pad nodes as torch.onnx.export writes them (opset 11+: pads as a Constant input):
+    all-zero pads before AveragePool (what AvgPool2d exports), nonzero zero-padding before
+    AveragePool (the zeros count in the divisor) and before Conv; and the unsupported Pads."""
+    rng = np.random.default_rng(20261203)  # own stream: the other files keep their draws
+    cw = (rng.standard_normal((3, 2, 3, 3)) * 0.5).astype(np.float32)
+    cb = (rng.standard_normal(3) * 0.5).astype(np.float32)
+    fw = (rng.standard_normal((4, 3 * 3 * 3)) * 0.5).astype(np.float32)
+    fb = (rng.standard_normal(4) * 0.5).astype(np.float32)
+    pads = lambda name, v: helper.make_node("Constant", [], [name], name=name + "/Constant",
+                                            value=numpy_helper.from_array(np.array(v, np.int64)))
+    nodes = [
+        pads("p0", [0] * 8),
+        helper.make_node("Pad", ["x", "p0"], ["a"], name="/pool1/Pad", mode="constant"),
+        helper.make_node("AveragePool", ["a"], ["b"], name="/pool1/AveragePool", kernel_shape=[2, 2], strides=[1, 1],
+                         pads=[0, 0, 0, 0], ceil_mode=0),
+        pads("p1", [0, 0, 1, 1, 0, 0, 1, 1]),
+        helper.make_node("Pad", ["b", "p1"], ["c"], name="/pool2/Pad", mode="constant"),
+        helper.make_node("AveragePool", ["c"], ["d"], name="/pool2/AveragePool", kernel_shape=[3, 3], strides=[2, 2]),
+        pads("p2", [0, 0, 1, 1, 0, 0, 1, 1]),
+        helper.make_node("Pad", ["d", "p2"], ["e"], name="/Pad", mode="constant"),
+        helper.make_node("Conv", ["e", "conv.weight", "conv.bias"], ["f"], name="/conv/Conv", kernel_shape=[3, 3]),
+        helper.make_node("Flatten", ["f"], ["g"], name="/Flatten", axis=1),
+        helper.make_node("Gemm", ["g", "fc.weight", "fc.bias"], ["y"], name="/fc/Gemm", transB=1),
+    ]
+    # 2@6x6 -pool1-> 2@5x5 -pad,pool2(s2)-> 2@3x3 -pad,conv-> 3@3x3 -> 27 -> 4
+    save(model(nodes, {"conv.weight": cw, "conv.bias": cb, "fc.weight": fw, "fc.bias": fb},
+               ["batch", 2, 6, 6], ["batch", 4], opset=11), "cnn_pad")
+    x = rng.uniform(0, 1, (2, 6, 6)).astype(np.float32)
+    h = pool(x, (2, 2), (1, 1), (0, 0), "avg")
+    h = pool(h, (3, 3), (2, 2), (1, 1), "avg", count_include_pad=True)
+    h = conv(h, cw, cb, (1, 1), (1, 1))
+    write_expected("cnn_pad", x, fw @ h.ravel() + fb)
+
+    def bad(name, pad_values, extra=None, mode="constant", then="AveragePool"):
+        nodes = [pads("p", pad_values)]
+        inputs = ["x", "p"] + ([extra] if extra else [])
+        nodes.append(helper.make_node("Pad", inputs, ["a"], name="/Pad", mode=mode))
+        nodes.append(helper.make_node(then, ["a"], ["b"], name="/" + then, kernel_shape=[2, 2]))
+        nodes.append(helper.make_node("Flatten", ["b"], ["y"], name="/Flatten"))
+        inits = {"v": np.array(0.5, np.float32)} if extra else {}
+        save(model(nodes, inits, [1, 1, 6, 6], [1, 0], opset=11, check=False), name)
+    bad("bad_pad_reflect", [0, 0, 1, 1, 0, 0, 1, 1], mode="reflect")
+    bad("bad_pad_value", [0, 0, 1, 1, 0, 0, 1, 1], extra="v")
+    bad("bad_pad_channels", [0, 1, 0, 0, 0, 1, 0, 0])
+    bad("bad_pad_maxpool", [0, 0, 1, 1, 0, 0, 1, 1], then="MaxPool")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     mlp_gemm()
@@ -313,6 +361,7 @@ def main():
                 helper.make_node("Gemm", ["g", "w", "b"], ["y"], name="/fc/Gemm", transB=1)],
                {"idx": np.array([0, 2], np.int64), "w": np.zeros((2, 2), np.float32), "b": np.zeros(2, np.float32)},
                [1, 4], [1, 2]), "bad_gather")
+    pad_models()
     print("wrote", len([f for f in os.listdir(OUT) if f.endswith(".onnx")]), "models to", os.path.normpath(OUT))
 
 

@@ -207,6 +207,9 @@ struct BadCase {
   const char* model;
   std::vector<const char*> pieces;
 };
+// Reads each case's file (path_of(model)) and checks its one-line error.
+template <class PathOf>
+void ExpectOneLineErrors(const std::vector<BadCase>& cases, PathOf path_of);
 
 TEST(OnnxTest, EveryUnsupportedCaseNamesFileNodeOpAndReason) {
   const std::vector<BadCase> cases = {
@@ -219,6 +222,10 @@ TEST(OnnxTest, EveryUnsupportedCaseNamesFileNodeOpAndReason) {
       {"bad_conv_1d", {"(Conv)", "only 2-D convolution"}},
       {"bad_pool_ceil", {"node '/pool/MaxPool' (MaxPool)", "ceil_mode = 1 changes the output size"}},
       {"bad_gemm_transa", {"node '/fc/Gemm' (Gemm)", "transA = 1 is not supported"}},
+      {"bad_pad_reflect", {"node '/Pad' (Pad)", "mode = reflect is not supported"}},
+      {"bad_pad_value", {"node '/Pad' (Pad)", "constant_value other than 0"}},
+      {"bad_pad_channels", {"node '/Pad' (Pad)", "pads [0, 1, 0, 0, 0, 1, 0, 0] are not supported"}},
+      {"bad_pad_maxpool", {"node '/MaxPool' (MaxPool)", "follows the Pad node '/Pad'", "only supported right before Conv"}},
       {"bad_attr_type", {"node '/fc/Gemm' (Gemm)", "attribute transB has type FLOAT, expected INT"}},
       {"bad_attr_unknown", {"node '/fc/Gemm' (Gemm)", "attribute 'foo' is not supported"}},
       {"bad_opset", {"opset 18 is not supported (11 to 17"}},
@@ -230,11 +237,47 @@ TEST(OnnxTest, EveryUnsupportedCaseNamesFileNodeOpAndReason) {
       {"bad_gather", {"node '/Gather' (Gather)", "operator not supported", "only on shape values"}},
       {"bad_external_data", {"node '/fc/Gemm' (Gemm)", "weight 'w' is stored as external data"}},
   };
+  ExpectOneLineErrors(cases, [](const std::string& name) { return Model(name); });
+}
+
+// What torch.onnx.export (1.13) writes for ops and structures outside the subset
+// (experiments/onnx/torch_bad_*.onnx, made by scripts/export_torch_onnx.py).
+TEST(OnnxTest, TorchExportedUnsupportedModelsGiveOneLineErrors) {
+  const std::vector<BadCase> cases = {
+      {"torch_bad_leakyrelu", {"node '/1/LeakyRelu' (LeakyRelu)", "operator not supported"}},
+      {"torch_bad_residual", {"node '/Add' (Add)", "skip connection"}},
+      {"torch_bad_batchnorm", {"node '/1/BatchNormalization' (BatchNormalization)", "fold it into the preceding Conv"}},
+      {"torch_bad_conv1d", {"input 'input' has rank 3"}},
+  };
+  ExpectOneLineErrors(cases, [](const std::string& name) {
+    return testing::SourceDir() / "experiments" / "onnx" / (name + ".onnx");
+  });
+}
+
+TEST(OnnxTest, TorchExportedModelsRead) {
+  for (const char* name : {"torch_mlp_opset13", "torch_cnn_opset11", "torch_cnn_opset17"}) {
+    SCOPED_TRACE(name);
+    const ImportedModel m = ReadOnnx(testing::SourceDir() / "experiments" / "onnx" / (std::string(name) + ".onnx"));
+    EXPECT_EQ(m.producer, "pytorch 1.13.0");
+    EXPECT_EQ(m.input_shape, (ImportedShape{1, 28, 28}));
+    EXPECT_EQ(m.Outputs(), 10);
+  }
+  const ImportedModel cnn = ReadOnnx(testing::SourceDir() / "experiments" / "onnx" / "torch_cnn_opset17.onnx");
+  std::vector<std::string> kinds;
+  for (const ImportedLayer& l : cnn.layers) kinds.emplace_back(ImportedKindName(l.kind));
+  // The all-zero Pad torch writes before AveragePool disappears; view() becomes a flatten.
+  EXPECT_EQ(kinds, (std::vector<std::string>{"conv2d", "relu", "maxpool2d", "conv2d", "tanh", "avgpool2d", "flatten",
+                                             "dense", "sigmoid", "dense"}));
+  EXPECT_EQ(cnn.opset, 17);
+}
+
+template <class PathOf>
+void ExpectOneLineErrors(const std::vector<BadCase>& cases, PathOf path_of) {
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.model);
-    const std::string file = Model(c.model).string();
+    const std::string file = path_of(c.model).string();
     try {
-      ReadOnnx(Model(c.model));
+      ReadOnnx(path_of(c.model));
       ADD_FAILURE() << "no error";
     } catch (const IoError& e) {
       const std::string msg = e.what();

@@ -36,6 +36,9 @@ struct ModelOptions {
   std::string backend = "fp32";                     // default backend of every weighted layer
   std::vector<std::string> layer_backends;           // optional, one per weighted layer, overrides `backend`
   std::filesystem::path init_from;                   // earlier result file to take weights from
+  // false: every weighted layer's bias is a column of its matrix driven by a constant 1 (on
+  // analog tiles an extra programmed, noisy, drifting input line); see nn::LayerSpec.
+  bool digital_bias = true;
   // ONNX file giving architecture and weights (then layers/activation/init_from are not set).
   std::filesystem::path onnx;
   std::shared_ptr<const io::ImportedModel> imported;  // read from `onnx` when the config loads
@@ -43,7 +46,8 @@ struct ModelOptions {
   // The network's layers: `specs`, or the dense chain of `layers`.
   std::vector<nn::LayerSpec> Network() const;
   TensorShape InputShape() const;
-  // Inputs of each weighted layer's matrix (dense: features in; conv2d: in_ch * k * k).
+  // Inputs of each weighted layer's matrix (dense: features in; conv2d: in_ch * k * k; one
+  // more with a matrix bias).
   std::vector<Index> WeightedInputs() const;
   void Validate() const;
 };

@@ -3,8 +3,9 @@
 // graph cannot express is an error naming the file, the node, its op type and why.
 //
 // Supported: Gemm, MatMul (+ Add of a bias), Conv (2-D, symmetric pads, no dilation,
-// group 1), Relu, Sigmoid, Tanh, MaxPool, AveragePool, Flatten / Reshape to one vector per
-// sample, Identity / Dropout (no-ops at inference), Constant (feeding Reshape), and
+// group 1), Relu, Sigmoid, Tanh, MaxPool, AveragePool, Pad with zeros (folded into the Conv
+// or AveragePool after it, as torch.onnx.export writes AvgPool2d), Flatten / Reshape to one
+// vector per sample, Identity / Dropout (no-ops at inference), Constant (feeding Reshape), and
 // Softmax / LogSoftmax as the last node (dropped: pcmsim works on logits).
 #pragma once
 

@@ -20,10 +20,11 @@ struct Window {
 };
 
 // patches: PatchRows() x (batch * Pixels()); column b * Pixels() + (oy * out_w + ox) holds
-// the window of sample b at that output pixel (zeros where it covers padding).
-void Im2Col(const Window& w, const Matrix& x, Matrix& patches);
+// the window of sample b at that output pixel (zeros where it covers padding); with
+// `ones_row` one more row of ones (the input line of a matrix bias).
+void Im2Col(const Window& w, const Matrix& x, Matrix& patches, bool ones_row = false);
 // The adjoint: dx (in.Size() x batch) = sum of every patch column's entries back onto the
-// input pixels they came from.
+// input pixels they came from (a last ones-row gradient, PatchRows() + 1 rows, is ignored).
 void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx);
 
 class Conv2dLayer final : public WeightedLayer {

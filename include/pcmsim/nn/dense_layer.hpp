@@ -1,4 +1,5 @@
-// A fully connected layer: y = f(W x + b), W (out x in) in the layer's backend. Fed an
+// A fully connected layer: y = f(W x + b), W (out x in, or out x (in + 1) with the bias as
+// its last column) in the layer's backend. Fed an
 // image it reads the features in TensorShape order (as a flatten would).
 #pragma once
 
@@ -13,6 +14,9 @@ class DenseLayer final : public WeightedLayer {
   void Backward(const Matrix& x, const Matrix& y, Matrix& dy, Matrix* dx, const SgdStep& step) override;
   Index FanIn() const override { return InputShape().Size(); }
   Index FanOut() const override { return Spec().units; }
+
+ private:
+  Matrix dx_full_;  // input gradient with the bias row (matrix bias)
 };
 
 }  // namespace pcmsim::nn

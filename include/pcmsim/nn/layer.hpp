@@ -33,14 +33,26 @@ class Layer {
   TensorShape in_, out_;
 };
 
-// A layer whose weight matrix lives in a LayerBackend, with a digital FP32 bias (one per
-// output row of the matrix) and an optional activation applied to its output.
+// A layer whose weight matrix lives in a LayerBackend, with a bias (one per output row of
+// the matrix) and an optional activation applied to its output. The bias is digital FP32
+// (spec.digital_bias, the default) or the backend matrix's last column, fed a constant 1
+// (then the backend is Outputs() x (Inputs() + 1) and bias() stays zero).
 class WeightedLayer : public Layer {
  public:
   WeightedLayer(LayerSpec spec, TensorShape input, TensorShape output, BackendPtr backend);
 
   LayerBackend& backend() { return *backend_; }
   const LayerBackend& backend() const { return *backend_; }
+  // The weights without a matrix bias column (out x Inputs()) and the bias wherever it
+  // lives: what initialisation, result files and imports read and write.
+  Index Inputs() const { return backend_->Inputs() - (MatrixBias() ? 1 : 0); }
+  bool MatrixBias() const { return !Spec().digital_bias; }
+  // SetParameters sets both with one backend SetWeights (on-device analog training
+  // programs its arrays there). Throws DimensionError on a wrong shape.
+  Matrix Weights() const;
+  Vector Bias() const;
+  void SetParameters(const Matrix& w, const Vector& b);
+  // The digital bias (zero and unused with a matrix bias).
   Vector& bias() { return bias_; }
   const Vector& bias() const { return bias_; }
   Vector& bias_velocity() { return bias_velocity_; }
@@ -53,10 +65,15 @@ class WeightedLayer : public Layer {
  protected:
   // bias <- bias - lr * v, v <- momentum * v + sum over columns of `grad` (no weight decay).
   void UpdateBias(const Matrix& grad, const SgdStep& step);
+  // x with a row of ones appended when the bias is a matrix column, else x itself.
+  const Matrix& WithBiasInput(const Matrix& x);
+  // The input gradient without the bias row: dx_full (backend.Inputs() rows) -> dx.
+  void DropBiasRow(const Matrix& dx_full, Matrix& dx) const;
 
  private:
   BackendPtr backend_;
   Vector bias_, bias_velocity_;
+  Matrix x_bias_;  // the last WithBiasInput() copy
 };
 
 }  // namespace pcmsim::nn

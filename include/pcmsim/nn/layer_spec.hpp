@@ -33,6 +33,12 @@ struct LayerSpec {
   // dense/conv2d: activation applied to the output (kIdentity = none); activation layers:
   // the function itself.
   Activation activation = Activation::kIdentity;
+  // dense/conv2d: true = a digital FP32 bias added after the backend's matrix product;
+  // false = the bias is one more column of the backend's weight matrix, driven by a
+  // constant input of 1 (on analog tiles an extra input line, programmed, noisy and
+  // drifting with the weights, as aihwkit's digital_bias = False; on fp32/fp8 it trains
+  // as a weight: weight decay applies, fp8 quantises it).
+  bool digital_bias = true;
 
   bool Weighted() const { return kind == LayerKind::kDense || kind == LayerKind::kConv2d; }
   // The name a config file uses for this layer ("conv2d", "relu", ...).

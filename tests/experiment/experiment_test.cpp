@@ -134,7 +134,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ResumeCase{"analog_mixed", "mnist_analog_mixed.toml", kAnalogSmall},
                       ResumeCase{"analog_sgd", "mnist_analog_sgd.toml", kAnalogSmall},
                       ResumeCase{"cnn_fp32", "mnist_cnn_fp32.toml", {}},
-                      ResumeCase{"cnn_analog_hwa", "mnist_cnn_analog_hwa.toml", kAnalogSmall}),
+                      ResumeCase{"cnn_analog_hwa", "mnist_cnn_analog_hwa.toml", kAnalogSmall},
+                      ResumeCase{"cnn_analog_hwa_analog_bias", "mnist_cnn_analog_hwa.toml",
+                                 {"inference.times_s=[1.0, 86400.0]", "inference.repeats=2", "model.digital_bias=false"}}),
     [](const ::testing::TestParamInfo<ResumeCase>& p) { return std::string(p.param.name); });
 
 // A checkpoint whose state is not stored by name (layout 1: tile and counter fields by
@@ -297,6 +299,42 @@ TEST(ExperimentTest, CnnInitFromEarlierResultReproducesItsAccuracy) {
   second.push_back("model.init_from=" + o.output.string());
   o.output = dir / "b.h5";
   EXPECT_EQ(RunExperiment(LoadExperiment(CnnToml(), second), o).test_accuracy, s.test_accuracy);
+}
+
+// model.digital_bias = false: the bias is a matrix column, but the result file keeps the
+// layout of a digital bias (weights out x in, bias apart) and says where it was; the file
+// initialises a network with either bias (bit-identical accuracy with the same kind).
+TEST(ExperimentTest, MatrixBiasResultFileKeepsTheLayoutAndInitialisesEitherKind) {
+  const auto dir = testing::TempDir();
+  const std::vector<std::string> small = {"data.train_limit=300", "data.test_limit=300"};
+  std::vector<std::string> first = small;
+  first.insert(first.end(), {"train.epochs=1", "model.digital_bias=false"});
+  const Experiment e = LoadExperiment(CnnToml(), first);
+  EXPECT_EQ(e.model.WeightedInputs(), (std::vector<Index>{26, 151, 401, 121, 85}));
+  RunOptions o;
+  o.output = dir / "a.h5";
+  const RunSummary s = RunExperiment(e, o);
+  {
+    io::H5Reader r(o.output);
+    EXPECT_EQ(r.AttrInt("/model/layer_0", "digital_bias"), 0);
+    EXPECT_EQ(r.ReadMatrix("/model/layer_0/weights").cols(), 25);
+    EXPECT_EQ(r.ReadMatrix("/model/layer_2/weights").cols(), 150);
+    EXPECT_NE(r.ReadMatrix("/model/layer_0/bias").norm(), 0.0);
+  }
+  for (const char* digital : {"false", "true"}) {
+    SCOPED_TRACE(digital);
+    std::vector<std::string> second = small;
+    second.insert(second.end(), {"train.epochs=0", "model.init_from=" + o.output.string(),
+                                 std::string("model.digital_bias=") + digital});
+    RunOptions o2;
+    o2.output = dir / (std::string("b_") + digital + ".h5");
+    const double acc = RunExperiment(LoadExperiment(CnnToml(), second), o2).test_accuracy;
+    if (std::string(digital) == "false") {
+      EXPECT_EQ(acc, s.test_accuracy);
+    } else {
+      EXPECT_NEAR(acc, s.test_accuracy, 1.0 / 300 + 1e-12);  // float rounding may flip a tie
+    }
+  }
 }
 
 }  // namespace

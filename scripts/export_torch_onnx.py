@@ -26,34 +26,22 @@ Recipe (an assumption, not tuned): SGD momentum 0.9, lr 0.05, batch 64, 2 epochs
 10k training digits of data/mnist, torch.manual_seed(7), 2 threads. Needs Debian's
 python3-torch (1.13) and python3-numpy only; the build and the tests never run it.
 """
-import gzip
 import os
 import sys
 
-import numpy as np
 import torch
 from torch import nn
+
+import mnist_idx
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 OUT = os.path.join(ROOT, "experiments", "onnx")
 REFERENCE_DIGITS = 64
 
 
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
 def load(split):
-    d = os.path.join(ROOT, "data", "mnist")
-    name = {"train": "train-10k", "test": "t10k"}[split]
-    # pcmsim's IDX reader scales bytes by 1/255 in float: the same here.
-    x = torch.from_numpy(idx(os.path.join(d, name + "-images-idx3-ubyte.gz")).astype(np.float32) / np.float32(255))
-    y = torch.from_numpy(idx(os.path.join(d, name + "-labels-idx1-ubyte.gz")).astype(np.int64))
-    return x.unsqueeze(1), y
+    x, y = mnist_idx.load(split)  # pixels / 255 in float32, as pcmsim's IDX reader
+    return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y)
 
 
 class Mlp(nn.Module):

@@ -12,7 +12,6 @@ Recipe (an assumption, not tuned to any figure): SGD, momentum 0.9, batch 64, lr
 initialisation, seed 7.
 Needs Debian's python3-numpy and python3-onnx only.
 """
-import gzip
 import os
 import sys
 
@@ -20,23 +19,14 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+import mnist_idx
+
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
 def load(split):
-    d = os.path.join(ROOT, "data", "mnist")
-    name = {"train": "train-10k", "test": "t10k"}[split]
-    x = idx(os.path.join(d, name + "-images-idx3-ubyte.gz")).reshape(-1, 784).astype(np.float32) / 255.0
-    y = idx(os.path.join(d, name + "-labels-idx1-ubyte.gz")).astype(np.int64)
-    return x, y
+    x, y = mnist_idx.load(split)
+    return x.reshape(-1, 784), y
 
 
 def train_mlp(sizes, epochs=8, lr=0.05, momentum=0.9, batch=64, seed=7):

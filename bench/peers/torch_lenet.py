@@ -15,30 +15,22 @@ otherwise; data = the 10k training digits of data/mnist, pixels / 255.
 Prints one line per epoch (seconds, train loss) and the final test accuracy.
 """
 import argparse
-import gzip
 import math
 import os
+import sys
 import time
 
-import numpy as np
 import torch
 from torch import nn
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import mnist_idx  # noqa: E402
 
 
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
-def load(d, images, labels):
-    x = torch.from_numpy(idx(os.path.join(d, images)).astype(np.float32) / np.float32(255)).unsqueeze(1)
-    y = torch.from_numpy(idx(os.path.join(d, labels)).astype(np.int64))
-    return x, y
+def load(split, folder):
+    x, y = mnist_idx.load(split, folder)
+    return torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y)
 
 
 def lenet():
@@ -62,8 +54,8 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    x, y = load(a.data, "train-10k-images-idx3-ubyte.gz", "train-10k-labels-idx1-ubyte.gz")
-    xt, yt = load(a.data, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+    x, y = load("train", a.data)
+    xt, yt = load("test", a.data)
     net = lenet()
     decay = [p for n, p in net.named_parameters() if n.endswith("weight")]
     no_decay = [p for n, p in net.named_parameters() if n.endswith("bias")]

@@ -13,6 +13,7 @@
 #include "pcmsim/nn/analog_backend.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 #include "pcmsim/nn/network.hpp"
+#include "nn_test_util.hpp"
 
 namespace pcmsim::nn {
 namespace {
@@ -91,23 +92,6 @@ TEST(MatrixBiasTest, Fp32MatrixBiasIsTheDigitalBiasToRounding) {
   }
 }
 
-AnalogOptions IdealAnalog() {
-  AnalogOptions o;
-  o.training = AnalogTraining::kHwa;
-  o.device = device::IdealParams();
-  for (crossbar::PeripheryOptions* p : {&o.tile.forward, &o.tile.backward}) {
-    p->dac_bits = 0;
-    p->adc_bits = 0;
-    p->output_bound = 0.0;
-    p->output_noise = 0.0;
-    p->bound_management = crossbar::BoundManagement::kNone;
-  }
-  o.tile.read_noise = false;
-  o.tile.drift_compensation = crossbar::DriftCompensation::kNone;
-  o.hwa_weight_noise = 0.0;
-  return o;
-}
-
 Network AnalogNet(const AnalogOptions& o, bool digital_bias) {
   return Network(kIn, Specs(digital_bias), [&](Index in, Index out, Index k, Index) {
     return std::make_unique<AnalogBackend>(in, out, o, 5, k);
@@ -123,7 +107,7 @@ void Program(Network& net, double t_s) {
 }
 
 TEST(MatrixBiasTest, IdealAnalogMatrixBiasEqualsFp32DigitalBias) {
-  const AnalogOptions o = IdealAnalog();
+  const AnalogOptions o = testing::IdealAnalogOptions();
   Network fp(kIn, Specs(true), Fp32());
   Network an = AnalogNet(o, false);
   fp.Initialize(8);
@@ -144,7 +128,7 @@ TEST(MatrixBiasTest, IdealAnalogMatrixBiasEqualsFp32DigitalBias) {
 // input the first conv layer's output is its bias. A digital bias gives it exactly at any
 // time; a matrix bias gives b ((t + t0) / t0)^-nu, the drift of the weights.
 TEST(MatrixBiasTest, MatrixBiasDriftsWithTheWeightsDigitalBiasDoesNot) {
-  AnalogOptions o = IdealAnalog();
+  AnalogOptions o = testing::IdealAnalogOptions();
   const double nu = 0.05;
   o.device.nu_mean = device::StateFit::Constant(nu);
   const std::vector<LayerSpec> one = {LayerSpec::Conv2d(3, 3, 1, 1)};

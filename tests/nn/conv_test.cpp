@@ -14,6 +14,7 @@
 #include "pcmsim/nn/conv2d_layer.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 #include "pcmsim/nn/trainer.hpp"
+#include "nn_test_util.hpp"
 #include "test_util.hpp"
 
 namespace pcmsim::nn {
@@ -191,19 +192,7 @@ TEST(ConvGradientTest, InputGradientsOfConvAndPoolMatchFiniteDifferences) {
 }
 
 TEST(ConvTest, IdealAnalogConvEqualsFp32Conv) {
-  AnalogOptions o;
-  o.training = AnalogTraining::kHwa;
-  o.device = device::IdealParams();
-  for (crossbar::PeripheryOptions* p : {&o.tile.forward, &o.tile.backward}) {
-    p->dac_bits = 0;
-    p->adc_bits = 0;
-    p->output_bound = 0.0;
-    p->output_noise = 0.0;
-    p->bound_management = crossbar::BoundManagement::kNone;
-  }
-  o.tile.read_noise = false;
-  o.tile.drift_compensation = crossbar::DriftCompensation::kNone;
-  o.hwa_weight_noise = 0.0;
+  const AnalogOptions o = testing::IdealAnalogOptions();
   const TensorShape in{3, 9, 9};
   const std::vector<LayerSpec> specs = {LayerSpec::Conv2d(5, 3, 1, 1, Activation::kRelu), LayerSpec::MaxPool2d(2),
                                         LayerSpec::Conv2d(4, 2, 2, 0)};

@@ -3,6 +3,7 @@
 // neutral at that time for every training method and later measures drift only.
 #include <gtest/gtest.h>
 
+#include "nn_test_util.hpp"
 #include "pcmsim/device/pcm_params.hpp"
 #include "pcmsim/nn/analog_backend.hpp"
 
@@ -19,23 +20,12 @@ Matrix Uniform(Index rows, Index cols, std::uint64_t seed, float scale) {
 // Noise-free linear devices (1000 SET steps over the window), perfect periphery, global
 // drift compensation: any compensation factor other than 1 at deployment is the bug.
 AnalogOptions NoiseFreeWithCompensation(AnalogTraining t) {
-  AnalogOptions o;
+  AnalogOptions o = testing::IdealAnalogOptions(crossbar::DriftCompensation::kGlobal);
   o.training = t;
-  o.device = device::IdealParams();
   o.device.g_min = 0.0;
   o.device.set_dg_slope = 0.0;
   o.device.set_dg_offset = o.device.g_max / 1000.0;
   o.device.Validate();
-  for (crossbar::PeripheryOptions* p : {&o.tile.forward, &o.tile.backward}) {
-    p->dac_bits = 0;
-    p->adc_bits = 0;
-    p->output_bound = 0.0;
-    p->output_noise = 0.0;
-    p->bound_management = crossbar::BoundManagement::kNone;
-  }
-  o.tile.read_noise = false;
-  o.tile.drift_compensation = crossbar::DriftCompensation::kGlobal;
-  o.hwa_weight_noise = 0.0;
   o.refresh_every = 0;
   return o;
 }

@@ -25,7 +25,8 @@ void DataOptions::Validate() const {
 }
 
 std::vector<nn::LayerSpec> ModelOptions::Network() const {
-  std::vector<nn::LayerSpec> net = specs.empty() ? nn::DenseChain(layers, activation) : specs;
+  if (!specs.empty()) return specs;  // each table's own digital_bias (default: model.digital_bias)
+  std::vector<nn::LayerSpec> net = nn::DenseChain(layers, activation);
   for (nn::LayerSpec& s : net) s.digital_bias = digital_bias;
   return net;
 }
@@ -87,7 +88,7 @@ void ReadTrain(io::ConfigReader& cfg, nn::TrainOptions& t) {
 }
 
 // One [[model.layer]] table. Keys a layer type does not take are errors naming the layer.
-nn::LayerSpec ReadLayer(io::ConfigReader& cfg, size_t i, std::vector<std::string>& backends) {
+nn::LayerSpec ReadLayer(io::ConfigReader& cfg, size_t i, std::vector<std::string>& backends, bool digital_bias) {
   const std::string prefix = StrCat("model.layer.", i);
   const std::string where = StrCat(cfg.Source(), ": model.layer[", i, "]");
   if (!cfg.Has(prefix + ".type")) {
@@ -99,10 +100,10 @@ nn::LayerSpec ReadLayer(io::ConfigReader& cfg, size_t i, std::vector<std::string
   std::vector<std::string> keys = {"type"};
   if (type == "dense") {
     s.kind = nn::LayerKind::kDense;
-    keys = {"type", "units", "activation", "backend"};
+    keys = {"type", "units", "activation", "backend", "digital_bias"};
   } else if (type == "conv2d") {
     s.kind = nn::LayerKind::kConv2d;
-    keys = {"type", "out_channels", "kernel", "stride", "padding", "activation", "backend"};
+    keys = {"type", "out_channels", "kernel", "stride", "padding", "activation", "backend", "digital_bias"};
   } else if (type == "maxpool2d" || type == "avgpool2d") {
     s.kind = type == "maxpool2d" ? nn::LayerKind::kMaxPool2d : nn::LayerKind::kAvgPool2d;
     s.stride = 0;
@@ -144,6 +145,11 @@ nn::LayerSpec ReadLayer(io::ConfigReader& cfg, size_t i, std::vector<std::string
       throw ConfigError(StrCat(where, " (", type, "): key 'activation': ", e.what()));
     }
     backends.push_back(cfg.GetString(prefix + ".backend", ""));
+    try {
+      s.digital_bias = cfg.GetBool(prefix + ".digital_bias", digital_bias);
+    } catch (const ConfigError&) {
+      throw ConfigError(StrCat(where, " (", type, "): key 'digital_bias': expected true or false"));
+    }
   }
   return s;
 }
@@ -151,7 +157,8 @@ nn::LayerSpec ReadLayer(io::ConfigReader& cfg, size_t i, std::vector<std::string
 void ReadModel(io::ConfigReader& cfg, ModelOptions& m) {
   const size_t tables = cfg.TableArraySize("model.layer");
   std::vector<std::string> per_layer_backends;
-  for (size_t i = 0; i < tables; ++i) m.specs.push_back(ReadLayer(cfg, i, per_layer_backends));
+  m.digital_bias = cfg.GetBool("model.digital_bias", m.digital_bias);
+  for (size_t i = 0; i < tables; ++i) m.specs.push_back(ReadLayer(cfg, i, per_layer_backends, m.digital_bias));
   if (tables > 0 && (cfg.Has("model.layers") || cfg.Has("model.activation"))) {
     cfg.Fail(cfg.Has("model.layers") ? "model.layers" : "model.activation",
              "give either model.layers (dense shorthand, with model.activation) or [[model.layer]] tables, not both");
@@ -176,7 +183,6 @@ void ReadModel(io::ConfigReader& cfg, ModelOptions& m) {
     for (std::string& b : per_layer_backends) m.layer_backends.push_back(b.empty() ? m.backend : b);
   }
   m.init_from = cfg.GetPath("model.init_from", m.init_from);
-  m.digital_bias = cfg.GetBool("model.digital_bias", m.digital_bias);
   m.onnx = cfg.GetPath("model.onnx", m.onnx);
   if (m.onnx.empty()) return;
   if (!m.specs.empty()) cfg.Fail("model.layer", "conflicts with model.onnx (the file gives the architecture and the weights)");
@@ -186,6 +192,7 @@ void ReadModel(io::ConfigReader& cfg, ModelOptions& m) {
   try {
     auto imported = std::make_shared<io::ImportedModel>(io::ReadOnnx(m.onnx));
     ArchitectureFromOnnx(*imported, m);
+    for (nn::LayerSpec& s : m.specs) s.digital_bias = m.digital_bias;
     m.imported = std::move(imported);
   } catch (const Error& e) {
     cfg.Fail("model.onnx", e.what());

@@ -301,6 +301,21 @@ TEST(ExperimentTest, CnnInitFromEarlierResultReproducesItsAccuracy) {
   EXPECT_EQ(RunExperiment(LoadExperiment(CnnToml(), second), o).test_accuracy, s.test_accuracy);
 }
 
+TEST(ExperimentTest, DigitalBiasKeyIsGlobalWithPerLayerOverride) {
+  const Experiment a = LoadExperiment(CnnToml(), {"model.digital_bias=false", "model.layer.5.digital_bias=true"});
+  std::vector<bool> kinds;
+  for (const nn::LayerSpec& s : a.model.Network()) {
+    if (s.Weighted()) kinds.push_back(s.digital_bias);
+  }
+  EXPECT_EQ(kinds, (std::vector<bool>{false, false, true, false, false}));
+  EXPECT_EQ(LoadExperiment(Fp32Toml(), {"model.digital_bias=false"}).model.WeightedInputs(),
+            (std::vector<Index>{785, 257, 129}));
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layer.1.digital_bias=false"}), ConfigError,
+                          "model.layer[1] (maxpool2d): unknown key 'digital_bias'");
+  PCMSIM_EXPECT_THROW_MSG(LoadExperiment(CnnToml(), {"model.layer.0.digital_bias=3"}), ConfigError,
+                          "model.layer[0] (conv2d): key 'digital_bias': expected true or false");
+}
+
 // model.digital_bias = false: the bias is a matrix column, but the result file keeps the
 // layout of a digital bias (weights out x in, bias apart) and says where it was; the file
 // initialises a network with either bias (bit-identical accuracy with the same kind).

@@ -37,7 +37,8 @@ struct ModelOptions {
   std::vector<std::string> layer_backends;           // optional, one per weighted layer, overrides `backend`
   std::filesystem::path init_from;                   // earlier result file to take weights from
   // false: every weighted layer's bias is a column of its matrix driven by a constant 1 (on
-  // analog tiles an extra programmed, noisy, drifting input line); see nn::LayerSpec.
+  // analog tiles an extra programmed, noisy, drifting input line); see nn::LayerSpec. The
+  // default of [[model.layer]] tables' own `digital_bias` key.
   bool digital_bias = true;
   // ONNX file giving architecture and weights (then layers/activation/init_from are not set).
   std::filesystem::path onnx;

@@ -21,11 +21,12 @@ Matrix Uniform(Index rows, Index cols, std::uint64_t seed, float scale) {
 AnalogOptions NoiseFreeWithCompensation(AnalogTraining t) {
   AnalogOptions o;
   o.training = t;
-  o.device = device::IdealParams();
-  o.device.g_min = 0.0;
-  o.device.set_dg_slope = 0.0;
-  o.device.set_dg_offset = o.device.g_max / 1000.0;
-  o.device.Validate();
+  device::PcmParams linear = device::IdealParams();
+  linear.g_min = 0.0;
+  linear.set_dg_slope = 0.0;
+  linear.set_dg_offset = linear.g_max / 1000.0;
+  linear.Validate();
+  o.device = linear;
   for (crossbar::PeripheryOptions* p : {&o.tile.forward, &o.tile.backward}) {
     p->dac_bits = 0;
     p->adc_bits = 0;

@@ -259,14 +259,21 @@ void TableDevice::Validate() const {
   Require(set_gain_dtod >= 0 && set_gain_dtod < 1, "set.gain_dtod", set_gain_dtod, "must be in [0, 1)");
   Require(pv_tolerance >= 0, "program_verify.tolerance_uS", pv_tolerance * 1e6, "must be >= 0");
   Require(pv_max_iterations >= 1, "program_verify.max_iterations", pv_max_iterations, "must be >= 1");
-  program_std.Validate("programming.std", true);
-  nu_mean.Validate("drift.nu_mean", false);
-  nu_std.Validate("drift.nu_std", true);
-  read_std.Validate("read.std", true);
-  set_mean.Validate("set.mean", false);
-  set_std.Validate("set.std", true);
-  reset_mean.Validate("reset.mean", true);
-  reset_std.Validate("reset.std", true);
+  for (const TableField& f : TableFields()) (this->*f.table).Validate(f.key, f.non_negative);
+}
+
+std::span<const TableField> TableFields() {
+  static constexpr TableField kFields[] = {
+      {"programming.std", &TableDevice::program_std, true, true, "program_std"},
+      {"drift.nu_mean", &TableDevice::nu_mean, false, false, "nu_mean"},
+      {"drift.nu_std", &TableDevice::nu_std, false, true, "nu_std"},
+      {"read.std", &TableDevice::read_std, true, true, "read_std"},
+      {"set.mean", &TableDevice::set_mean, true, false, "set_mean"},
+      {"set.std", &TableDevice::set_std, true, true, "set_std"},
+      {"reset.mean", &TableDevice::reset_mean, true, true, "reset_mean"},
+      {"reset.std", &TableDevice::reset_std, true, true, "reset_std"},
+  };
+  return kFields;
 }
 
 std::unique_ptr<CellArray> TableDevice::MakeArray(Index n, std::uint64_t master_seed, std::uint64_t stream_index) const {

@@ -380,21 +380,11 @@ TableDevice TableFromAnalysis(const TraceAnalysis& a, const std::string& name, c
   d.g_clip_max = a.g_clip_max;
   d.t0 = a.t0;
   const std::string src = StrCat("fitted from ", source, ", ", a.devices, " devices");
-  auto curve = [&](const char* stat) {
-    const std::string n = stat;
-    PiecewiseLinear p = Curve(a.Get(stat), n != "set_mean" && n != "nu_mean");
-    p.source = src;
-    return p;
-  };
-  d.read_std = curve("read_std");
-  d.program_std = curve("program_std");
-  d.nu_mean = curve("nu_mean");
-  d.nu_std = curve("nu_std");
-  d.set_mean = curve("set_mean");
-  d.set_std = curve("set_std");
-  d.reset_mean = curve("reset_mean");
-  d.reset_std = curve("reset_std");
-  for (double& v : d.reset_mean.y) v = std::max(v, 0.0);
+  for (const TableField& f : TableFields()) {
+    // Mean statistics may be negative (SET steps past saturation) or not (nu: clamped in the model).
+    d.*f.table = Curve(a.Get(f.statistic), f.non_negative);
+    (d.*f.table).source = src;
+  }
   d.Validate();
   return d;
 }

@@ -63,16 +63,11 @@ TableDevice LoadTableDevice(io::ConfigReader& r, std::string_view prefix) {
   d.g_min = r.GetDouble(K + "range.g_min_uS", d.g_min / kUs) * kUs;
   d.g_max = r.GetDouble(K + "range.g_max_uS", d.g_max / kUs) * kUs;
   d.g_clip_max = r.GetDouble(K + "range.g_clip_max_uS", d.g_clip_max / kUs) * kUs;
-  d.program_std = ReadTable(r, K + "programming.std", "value_uS", kUs);
   d.t0 = r.GetDouble(K + "drift.t0_s", d.t0);
-  d.nu_mean = ReadTable(r, K + "drift.nu_mean", "value", 1.0);
-  d.nu_std = ReadTable(r, K + "drift.nu_std", "value", 1.0);
-  d.read_std = ReadTable(r, K + "read.std", "value_uS", kUs);
   d.set_gain_dtod = r.GetDouble(K + "set.gain_dtod", d.set_gain_dtod);
-  d.set_mean = ReadTable(r, K + "set.mean", "value_uS", kUs);
-  d.set_std = ReadTable(r, K + "set.std", "value_uS", kUs);
-  d.reset_mean = ReadTable(r, K + "reset.mean", "value_uS", kUs);
-  d.reset_std = ReadTable(r, K + "reset.std", "value_uS", kUs);
+  for (const device::TableField& f : device::TableFields()) {
+    d.*f.table = ReadTable(r, K + f.key, f.conductance ? "value_uS" : "value", f.conductance ? kUs : 1.0);
+  }
   d.pv_tolerance = r.GetDouble(K + "program_verify.tolerance_uS", d.pv_tolerance / kUs) * kUs;
   d.pv_max_iterations = static_cast<int>(r.GetInt(K + "program_verify.max_iterations", d.pv_max_iterations));
   try {
@@ -90,18 +85,13 @@ std::string TableDeviceToml(const TableDevice& d, const std::string& header) {
   o << "name = " << Quoted(d.name) << "\nmodel = \"table\"\n";
   o << "\n[range]\ng_min_uS = " << Num(d.g_min / kUs) << "\ng_max_uS = " << Num(d.g_max / kUs)
     << "\ng_clip_max_uS = " << Num(d.g_clip_max / kUs) << "\n";
-  WriteTable(o, "programming.std", d.program_std, "value_uS", kUs);
   o << "\n[drift]\nt0_s = " << Num(d.t0) << "\n";
-  WriteTable(o, "drift.nu_mean", d.nu_mean, "value", 1.0);
-  WriteTable(o, "drift.nu_std", d.nu_std, "value", 1.0);
-  WriteTable(o, "read.std", d.read_std, "value_uS", kUs);
   o << "\n[set]\ngain_dtod = " << Num(d.set_gain_dtod) << "\n";
-  WriteTable(o, "set.mean", d.set_mean, "value_uS", kUs);
-  WriteTable(o, "set.std", d.set_std, "value_uS", kUs);
-  WriteTable(o, "reset.mean", d.reset_mean, "value_uS", kUs);
-  WriteTable(o, "reset.std", d.reset_std, "value_uS", kUs);
   o << "\n[program_verify]\ntolerance_uS = " << Num(d.pv_tolerance / kUs)
     << "\nmax_iterations = " << d.pv_max_iterations << "\n";
+  for (const device::TableField& f : device::TableFields()) {
+    WriteTable(o, f.key, d.*f.table, f.conductance ? "value_uS" : "value", f.conductance ? kUs : 1.0);
+  }
   return o.str();
 }
 

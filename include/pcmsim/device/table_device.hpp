@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -51,5 +52,16 @@ struct TableDevice : DeviceModel {
   std::unique_ptr<CellArray> MakeArray(Index n, std::uint64_t master_seed,
                                        std::uint64_t stream_index) const override;
 };
+
+// The tables of a table device, in one list that validation, the file reader and writer
+// and the fit all walk (so a new table is one line here).
+struct TableField {
+  const char* key;                      // file key, e.g. "set.mean"
+  PiecewiseLinear TableDevice::*table;  // the member
+  bool conductance;                     // values in S (file: value_uS) or dimensionless (file: value)
+  bool non_negative;
+  const char* statistic;                // its statistic in device/trace_fit.hpp
+};
+std::span<const TableField> TableFields();
 
 }  // namespace pcmsim::device

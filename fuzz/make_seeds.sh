@@ -33,7 +33,7 @@ for f in experiments/sweep_*.toml; do cp "$f" $C/fuzz_sweep/; done
 { cat experiments/sweep_lr_width.toml; printf '%%%%\ntrain.epochs=1\ndata.train_limit=100\n'; } > $C/fuzz_sweep/sweep_with_sets.toml
 
 # Devices: every preset (energy_*.toml are energy tables, not devices).
-for f in devices/pcm_*.toml devices/ideal.toml; do cp "$f" $C/fuzz_device/; done
+for f in devices/pcm_*.toml devices/table_*.toml devices/ideal.toml; do cp "$f" $C/fuzz_device/; done
 { cat devices/pcm_conventional.toml; printf '%%%%\ndrift.scale=0.5\nprogram_verify.max_iterations=3\n'; } \
   > $C/fuzz_device/conventional_with_sets.toml
 

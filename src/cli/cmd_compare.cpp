@@ -11,7 +11,7 @@
 #include "commands.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/core/error.hpp"
-#include "pcmsim/energy/counts_file.hpp"
+#include "pcmsim/experiment/counts_file.hpp"
 #include "pcmsim/energy/ledger.hpp"
 #include "pcmsim/io/h5.hpp"
 #include "text_table.hpp"
@@ -22,7 +22,7 @@ namespace {
 struct CompareArgs {
   std::vector<std::string> files;
   std::string baseline;          // result file the energy ratios refer to ("" = none)
-  energy::TableChoice tables;    // tables.tables == "" and no files/overrides: as the runs priced them
+  experiment::TableChoice tables;    // tables.tables == "" and no files/overrides: as the runs priced them
   std::string format = "table";
   bool Reprice() const {
     return !tables.tables.empty() || !tables.digital.empty() || !tables.analog.empty() ||
@@ -63,7 +63,7 @@ RunRow ReadRow(const std::string& file, const energy::EnergyTable* reprice) {
   r.level = in.Exists("/energy") && in.HasAttr("/energy", "level") ? in.AttrString("/energy", "level")
                                                                    : std::string("device (not recorded)");
   if (reprice != nullptr) {
-    const energy::EnergyReport e = energy::MakeReport(energy::ReadEventCounts(in), *reprice);
+    const energy::EnergyReport e = energy::MakeReport(experiment::ReadEventCounts(in), *reprice);
     r.inference_J = e.energy_per_inference_J;
     r.train_step_J = e.energy_per_train_step_J;
     r.tops_inference = e.tops_per_w_inference;
@@ -83,9 +83,9 @@ void Compare(const CompareArgs& a) {
   const TableFormat f = TableFormatFromString(a.format);
   std::optional<energy::EnergyTable> table;
   if (a.Reprice()) {
-    energy::TableChoice c = a.tables;
+    experiment::TableChoice c = a.tables;
     if (c.tables.empty()) c.tables = "device";
-    table = energy::LoadTables(c);
+    table = experiment::LoadTables(c);
   }
   const energy::EnergyTable* reprice = table ? &*table : nullptr;
   std::vector<RunRow> rows;

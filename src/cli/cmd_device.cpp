@@ -13,8 +13,10 @@
 #include "cmd_device_multiply.hpp"
 #include "pcmsim/device/characterize.hpp"
 #include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/device/trace.hpp"
 #include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/experiment/result_file.hpp"
+#include "pcmsim/experiment/trace_csv.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/io/h5.hpp"
 #include "pcmsim/io/output_file.hpp"
@@ -31,7 +33,24 @@ struct DeviceArgs {
   bool statistical = false;
   std::string study = "characterize";  // or "multiply" (cmd_device_multiply.cpp)
   MultiplyArgs multiply;
+  std::string traces;          // --traces FILE.csv: write synthetic traces instead
+  Index trace_devices = 1000;  // --devices
 };
+
+// `--traces`: measure any device file with the trace protocol (device/trace.hpp) into CSV.
+void RunTraces(const DeviceArgs& a) {
+  if (!a.output.empty()) throw CLI::ValidationError("--traces", "writes a CSV file; -o belongs to the studies");
+  const device::DeviceChoice model = experiment::LoadDeviceFile(a.device);
+  device::TraceOptions o;
+  o.devices = a.trace_devices;
+  o.seed = a.options.seed;
+  const std::vector<device::TraceRow> rows = device::GenerateTraces(*model, o);
+  experiment::WriteTraceCsv(a.traces, rows,
+                            StrCat("synthetic traces of ", model->Name(), " (", a.device, "), ", o.devices,
+                                   " devices, seed ", o.seed, ", written by pcmsim device --traces"));
+  std::printf("%zu readings of %lld devices of %s -> %s\n", rows.size(), static_cast<long long>(o.devices),
+              std::string(model->Name()).c_str(), a.traces.c_str());
+}
 
 std::vector<double> InUs(const std::vector<double>& v) {
   std::vector<double> out(v.size());
@@ -121,6 +140,11 @@ void PrintSummary(const device::PcmParams& p, const device::CharacterizeResult& 
 }
 
 void RunDevice(DeviceArgs& a) {
+  if (!a.traces.empty()) {
+    RunTraces(a);
+    return;
+  }
+  if (a.output.empty()) throw CLI::RequiredError("--output (or --traces FILE.csv)");
   if (a.study == "multiply") {
     a.multiply.device = a.device;
     a.multiply.output = a.output;
@@ -156,7 +180,9 @@ void RegisterDevice(CLI::App& app) {
   auto args = std::make_shared<DeviceArgs>();
   CLI::App* cmd = app.add_subcommand("device", "Characterise a PCM device preset (TOML) into an HDF5 file");
   cmd->add_option("device", args->device, "Device file, e.g. devices/pcm_conventional.toml")->required();
-  cmd->add_option("-o,--output", args->output, "Result file (HDF5)")->required();
+  cmd->add_option("-o,--output", args->output, "Result file (HDF5)");
+  cmd->add_option("--traces", args->traces, "Write synthetic measurement traces of the device (CSV) instead");
+  cmd->add_option("--devices", args->trace_devices, "--traces: devices (default 1000)");
   cmd->add_option("--cells", args->options.cells, "Cells of the level/drift/precision studies (default 100000)");
   cmd->add_option("--levels", args->options.levels, "Programmed levels, equally spaced (default 8)");
   cmd->add_option("--pulses", args->options.pulses, "SET pulses of the pulse-response study (default 50)");

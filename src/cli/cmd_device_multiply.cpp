@@ -14,7 +14,7 @@
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/device/multiply_study.hpp"
 #include "pcmsim/energy/analytic.hpp"
-#include "pcmsim/energy/energy_table.hpp"
+#include "pcmsim/experiment/energy_table_load.hpp"
 #include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/io/config.hpp"
@@ -156,7 +156,7 @@ void Ablate(io::H5Writer& out, const std::string& g, const LoadedDevice& d, cons
 // Energy of one analog scalar multiply at b bits (DAC and ADC at b bits, cell reads) against
 // a digital b-bit multiplier, under named assumption sets.
 void EnergyComparison(io::H5Writer& out, const std::vector<double>& bits_reached, const std::vector<std::string>& names) {
-  const energy::EnergyTable base = energy::DefaultEnergyTable();
+  const energy::EnergyTable base = experiment::DefaultEnergyTable();
   const energy::FormatCost& i8 = base.Format("int8");
   std::printf("\nEnergy of one scalar multiply at the precision reached (built-in tables, %s + %s)\n",
               base.digital_source.c_str(), base.analog_source.c_str());

@@ -9,7 +9,7 @@
 #include "commands.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/energy/analytic.hpp"
-#include "pcmsim/energy/table_set.hpp"
+#include "pcmsim/experiment/energy_tables.hpp"
 #include "text_table.hpp"
 
 namespace pcmsim::cli {
@@ -18,7 +18,7 @@ namespace {
 struct EnergyArgs {
   Index mvm = 256;
   int adc_bits = 8, input_bits = 8;
-  energy::TableChoice tables;  // --tables, --digital, --analog, --digital-set, --analog-set
+  experiment::TableChoice tables;  // --tables, --digital, --analog, --digital-set, --analog-set
   std::string format = "table";
 };
 
@@ -26,9 +26,9 @@ struct EnergyArgs {
 // built-in pair the other one.
 TextTable LevelsTable(const energy::EnergyTable& chosen, const EnergyArgs& a) {
   const bool chosen_is_device = chosen.Level() == "device";
-  energy::TableChoice other;
+  experiment::TableChoice other;
   other.tables = chosen_is_device ? "chip" : "device";
-  const energy::EnergyTable alt = energy::LoadTables(other);
+  const energy::EnergyTable alt = experiment::LoadTables(other);
   const energy::EnergyTable& device = chosen_is_device ? chosen : alt;
   const energy::EnergyTable& chip = chosen_is_device ? alt : chosen;
   TextTable t{"device vs chip level (scalar multiply, " + StrCat(a.mvm, "x", a.mvm) + " MVM)",
@@ -159,7 +159,7 @@ std::vector<TextTable> Tables(const energy::EnergyTable& table, const EnergyArgs
 
 void Energy(const EnergyArgs& a) {
   const TableFormat f = TableFormatFromString(a.format);
-  const energy::EnergyTable table = energy::LoadTables(a.tables);
+  const energy::EnergyTable table = experiment::LoadTables(a.tables);
   std::vector<std::string> notes;
   const auto tables = Tables(table, a, notes);
   const std::string header =
@@ -183,7 +183,7 @@ void Energy(const EnergyArgs& a) {
 
 }  // namespace
 
-void AddTableOptions(CLI::App& cmd, energy::TableChoice& choice) {
+void AddTableOptions(CLI::App& cmd, experiment::TableChoice& choice) {
   cmd.add_option("--tables", choice.tables,
                  "Energy tables: device (energy_45nm + energy_analog), chip (energy_digital_7nm + "
                  "energy_hermes_14nm, calibrated to measured chips) or DIGITAL.toml,ANALOG.toml")

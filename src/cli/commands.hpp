@@ -4,12 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include "pcmsim/energy/table_set.hpp"
+#include "pcmsim/experiment/energy_tables.hpp"
 
 namespace pcmsim::cli {
 
 // --tables, --digital, --analog, --digital-set, --analog-set (energy and compare).
-void AddTableOptions(CLI::App& cmd, energy::TableChoice& choice);
+void AddTableOptions(CLI::App& cmd, experiment::TableChoice& choice);
 
 void RegisterRun(CLI::App& app);
 void RegisterReport(CLI::App& app);
@@ -18,5 +18,6 @@ void RegisterQuantize(CLI::App& app);
 void RegisterCompare(CLI::App& app);
 void RegisterEnergy(CLI::App& app);
 void RegisterSweep(CLI::App& app);
+void RegisterFitDevice(CLI::App& app);
 
 }  // namespace pcmsim::cli

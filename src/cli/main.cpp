@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   pcmsim::cli::RegisterRun(app);
   pcmsim::cli::RegisterReport(app);
   pcmsim::cli::RegisterDevice(app);
+  pcmsim::cli::RegisterFitDevice(app);
   pcmsim::cli::RegisterQuantize(app);
   pcmsim::cli::RegisterCompare(app);
   pcmsim::cli::RegisterEnergy(app);

@@ -20,7 +20,7 @@ struct BackendKind {
 // The cell population: `analog.device` names a devices/*.toml preset (default: the
 // conventional Joshi 2020 fit built in), and keys under `analog.cell.` override its keys
 // (e.g. --set analog.cell.projection.projection_ratio=2) so sweeps can move any parameter.
-device::PcmParams ReadDevice(io::ConfigReader& cfg) {
+device::DeviceChoice ReadDevice(io::ConfigReader& cfg) {
   const std::filesystem::path file = cfg.GetPath("analog.device", "");
   io::ConfigReader dev = file.empty() ? io::ConfigReader::FromString("", "built-in conventional preset")
                                       : io::ConfigReader::FromFile(file);
@@ -28,9 +28,9 @@ device::PcmParams ReadDevice(io::ConfigReader& cfg) {
   for (const auto& key : cfg.Keys("analog.cell")) {
     dev.ApplyOverride(key.substr(prefix.size()) + "=" + cfg.ValueText(key));
   }
-  device::PcmParams params = LoadPcmParams(dev, "");
+  device::DeviceChoice model = LoadDevice(dev, "");
   dev.CheckAllConsumed();
-  return params;
+  return model;
 }
 
 nn::AnalogOptions ReadAnalog(io::ConfigReader& cfg) {

@@ -12,7 +12,8 @@
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
-#include "pcmsim/energy/energy_file.hpp"
+#include "pcmsim/experiment/energy_file.hpp"
+#include "pcmsim/experiment/energy_table_load.hpp"
 #include "pcmsim/experiment/inference_eval.hpp"
 #include "pcmsim/experiment/onnx_model.hpp"
 #include "pcmsim/experiment/result_file.hpp"
@@ -204,7 +205,7 @@ void WriteResult(const Experiment& e, const RunOptions& o, const nn::Network& ml
   }
   WritePtq(out, ptq, e.ptq);
   const energy::EventCounts counts = CollectEvents(mlp);
-  energy::WriteEnergy(out, energy::MakeReport(counts, energy::DefaultEnergyTable()), counts);
+  WriteEnergy(out, energy::MakeReport(counts, DefaultEnergyTable()), counts);
   out.Commit();
 }
 

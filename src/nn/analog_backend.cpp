@@ -62,7 +62,7 @@ double AnalogBackend::DerivedGranularity() const {
   const device::CellArray& cells = array_->tile(0, 0).devices();
   const double step = cells.MidWindowSetStep();
   if (step <= 0) {
-    throw ConfigError(StrCat("device '", opt_.device.name, "': mean SET step at mid-window is ", step,
+    throw ConfigError(StrCat("device '", opt_.device->Name(), "': mean SET step at mid-window is ", step,
                              " S; on-device training needs SET pulses that raise G (or set analog.granularity)"));
   }
   return weight_scale_ * step / (cells.g_max() - cells.g_min());
@@ -79,7 +79,7 @@ void AnalogBackend::SetWeights(const Matrix& w) {
   // On-device training: the initial weights are programmed at t = 0 with headroom. A
   // replaced array (weights set twice before training) never trained: its events go.
   array_offset_ = {};
-  array_ = std::make_unique<crossbar::AnalogMatrix>(outputs_, inputs_, opt_.device, opt_.tile, seed_,
+  array_ = std::make_unique<crossbar::AnalogMatrix>(outputs_, inputs_, *opt_.device, opt_.tile, seed_,
                                                     static_cast<std::uint64_t>(layer_) << 20);
   const double max_abs = w.cwiseAbs().maxCoeff();
   weight_scale_ = opt_.headroom * (max_abs > 0 ? max_abs : 1.0);
@@ -325,7 +325,7 @@ void AnalogBackend::LoadState(const StateMap& state) {
 void AnalogBackend::ProgramForInference(std::uint64_t repeat) {
   if (opt_.training == AnalogTraining::kHwa) {
     if (array_) retired_events_ += array_->Events();
-    array_ = std::make_unique<crossbar::AnalogMatrix>(outputs_, inputs_, opt_.device, opt_.tile,
+    array_ = std::make_unique<crossbar::AnalogMatrix>(outputs_, inputs_, *opt_.device, opt_.tile,
                                                       StreamSeed(seed_, "analog_eval", repeat),
                                                       TileIndexBase(layer_, repeat));
     array_->Program(w_, 0.0);

@@ -153,7 +153,7 @@ group_general() {
   expect 0 "^pcmsim [0-9]" "$PCMSIM" --version
   expect 1 "frobnicate.*not expected|not expected.*frobnicate" "$PCMSIM" frobnicate
   expect 1 "--nonsense" "$PCMSIM" --nonsense
-  for sub in run sweep report compare quantize device energy; do
+  for sub in run sweep report compare quantize device fit-device energy; do
     expect 0 "Usage" "$PCMSIM" "$sub" --help
   done
 }
@@ -391,6 +391,25 @@ group_device() {
   expect 1 "cells" "$PCMSIM" device "$SRC/devices/pcm_conventional.toml" -o d.h5 --cells abc
   expect 0 "" "$PCMSIM" device "$SRC/devices/pcm_conventional.toml" -o d.h5 --cells 2000 --levels 4
   check "device result written" test -f d.h5
+  # Traces and the table-device fit (issue 14).
+  expect 1 "traces" "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces t.csv -o x.h5
+  expect 0 "readings of 200 devices" "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces t.csv --devices 200
+  expect 0 "fitted fit200 from 200 devices" "$PCMSIM" fit-device t.csv -o fit200.toml --report fit.h5
+  check "fitted device written" grep -q 'model = "table"' fit200.toml
+  check "fit report written" test -f fit.h5
+  expect 0 "readings of 20 devices of fit200" "$PCMSIM" device fit200.toml --traces t2.csv --devices 20
+  expect_error "model.*'table' is not one of" "$PCMSIM" device fit200.toml -o table.h5
+  head -n 3 t.csv | sed 's/polarity,//' >nocol.csv
+  expect_error "nocol.csv:2: missing column 'polarity'" "$PCMSIM" fit-device nocol.csv -o bad.toml
+  { head -n 3 t.csv; echo "0,read,,0,-1,2.5,"; } >negtime.csv
+  expect_error "negtime.csv:4: time_s -1 is negative" "$PCMSIM" fit-device negtime.csv -o bad.toml
+  { head -n 3 t.csv; echo "0,read,,0,1,abc,"; } >nonnum.csv
+  expect_error "nonnum.csv:4: g_uS 'abc' is not a finite number" "$PCMSIM" fit-device nonnum.csv -o bad.toml
+  { head -n 2 t.csv; grep '^0,' t.csv; } >one.csv
+  expect_error "1 device\\(s\\)" "$PCMSIM" fit-device one.csv -o bad.toml
+  { head -n 2 t.csv; grep -E '^[0-4],' t.csv; } >few.csv
+  expect_error "too few points per bin" "$PCMSIM" fit-device few.csv -o bad.toml
+  check "nothing written on a bad fit" test ! -e bad.toml
 }
 
 group_energy() {

@@ -3,6 +3,7 @@
 #include "pcmsim/crossbar/tile_energy_events.hpp"
 
 #include "pcmsim/energy/ledger.hpp"
+#include "pcmsim/experiment/energy_table_load.hpp"
 #include "test_util.hpp"
 
 namespace pcmsim::crossbar {
@@ -62,7 +63,7 @@ TEST(TileEnergyEventsTest, EventsLandInTheirPhases) {
   EXPECT_TRUE(c.At("layer_0", Phase::kInference).Empty());
 
   // Priced, the mapped counts report a per-step and per-phase energy that adds up.
-  const energy::EnergyReport r = energy::MakeReport(c, energy::DefaultEnergyTable());
+  const energy::EnergyReport r = energy::MakeReport(c, experiment::DefaultEnergyTable());
   EXPECT_EQ(r.train_steps, 1);
   EXPECT_NEAR(r.energy_per_train_step_J + r.programming_J, r.ledger.Total(), 1e-12 * r.ledger.Total());
 }

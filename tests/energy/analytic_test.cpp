@@ -2,10 +2,13 @@
 // expected monotone dependences on tile size and ADC energy.
 #include "pcmsim/energy/analytic.hpp"
 
+#include "pcmsim/experiment/energy_table_load.hpp"
 #include "test_util.hpp"
 
 namespace pcmsim::energy {
 namespace {
+
+using experiment::DefaultEnergyTable;
 
 TEST(AnalyticTest, ScalarMultiplyMatchesHandCalculation) {
   const EnergyTable t = DefaultEnergyTable();

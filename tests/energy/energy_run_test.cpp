@@ -1,13 +1,15 @@
 // End to end: an FP32 run writes /energy and the energy keys of /summary, which the JSON of
 // `pcmsim report --json` (io::GroupToJson of /summary) shows, with values that follow from the
 // network's shape and the stated counting model.
-#include "pcmsim/energy/energy_table.hpp"
+#include "pcmsim/experiment/energy_table_load.hpp"
 #include "pcmsim/experiment/runner.hpp"
 #include "pcmsim/io/h5_json.hpp"
 #include "test_util.hpp"
 
 namespace pcmsim::energy {
 namespace {
+
+using experiment::DefaultEnergyTable;
 
 TEST(EnergyRunTest, Fp32RunWritesEnergyKeys) {
   const auto dir = testing::TempDir();

@@ -1,6 +1,6 @@
 // Energy tables: the shipped files load, derived entries follow the stated rules, and every
 // mistake names the file and the key.
-#include "pcmsim/energy/energy_table.hpp"
+#include "pcmsim/experiment/energy_table_load.hpp"
 
 #include <cmath>
 
@@ -8,6 +8,11 @@
 
 namespace pcmsim::energy {
 namespace {
+
+using experiment::LoadEnergyTable;
+using experiment::DefaultEnergyTable;
+using experiment::DefaultDigitalTableText;
+using experiment::DefaultAnalogTableText;
 
 EnergyTable LoadWith(const std::vector<std::string>& digital_set, const std::vector<std::string>& analog_set) {
   io::ConfigReader d = io::ConfigReader::FromString(DefaultDigitalTableText(), "digital.toml");

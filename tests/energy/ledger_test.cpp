@@ -4,14 +4,24 @@
 
 #include <cmath>
 
-#include "pcmsim/energy/counts_file.hpp"
-#include "pcmsim/energy/energy_file.hpp"
+#include "pcmsim/experiment/counts_file.hpp"
+#include "pcmsim/experiment/energy_file.hpp"
+#include "pcmsim/experiment/energy_table_load.hpp"
 #include "pcmsim/io/h5_json.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 #include "test_util.hpp"
 
 namespace pcmsim::energy {
 namespace {
+
+using experiment::LoadEnergyTable;
+using experiment::DefaultEnergyTable;
+using experiment::ChipEnergyTable;
+using experiment::DefaultDigitalTableText;
+using experiment::DefaultAnalogTableText;
+using experiment::WriteEnergy;
+using experiment::ReadEventCounts;
+using experiment::HasEventCounts;
 
 constexpr size_t C(Component c) { return static_cast<size_t>(c); }
 

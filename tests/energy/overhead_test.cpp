@@ -7,11 +7,18 @@
 
 #include "pcmsim/energy/analytic.hpp"
 #include "pcmsim/energy/ledger.hpp"
-#include "pcmsim/energy/table_set.hpp"
+#include "pcmsim/experiment/energy_table_load.hpp"
+#include "pcmsim/experiment/energy_tables.hpp"
 #include "test_util.hpp"
 
 namespace pcmsim::energy {
 namespace {
+
+using experiment::LoadEnergyTable;
+using experiment::DefaultEnergyTable;
+using experiment::ChipEnergyTable;
+using experiment::LoadTables;
+using experiment::TableChoice;
 
 constexpr size_t C(Component c) { return static_cast<size_t>(c); }
 

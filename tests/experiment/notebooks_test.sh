@@ -51,6 +51,10 @@ fi
   --multiply-cells 1000 -o multiply.h5 > multiply.log
 export PCMSIM_MULTIPLY=$WORK/multiply.h5
 
+# Table-device fit of the shipped (synthetic) example traces, with its report.
+"$PCMSIM" fit-device "$SRC/data/traces/pcm_training_synthetic.csv" -o fitted_table.toml --report fit.h5 > fit.log
+export PCMSIM_FIT_REPORT=$WORK/fit.h5 PCMSIM_TRACES=$SRC/data/traces/pcm_training_synthetic.csv
+
 export PCMSIM_NOTEBOOKS=$SRC/notebooks MPLBACKEND=Agg PYDEVD_DISABLE_FILE_VALIDATION=1
 export PCMSIM_RESULT=$WORK/run.h5 PCMSIM_SWEEP=$WORK/sweep.h5 PCMSIM_ENERGY_RUNS=$WORK/run.h5,$WORK/synthetic/synthetic_energy.h5
 export PCMSIM_DEVICE=$DEVICES

@@ -22,10 +22,12 @@ Matrix Uniform(Index rows, Index cols, std::uint64_t seed, float scale) {
 AnalogOptions NoiseFreeWithCompensation(AnalogTraining t) {
   AnalogOptions o = testing::IdealAnalogOptions(crossbar::DriftCompensation::kGlobal);
   o.training = t;
-  o.device.g_min = 0.0;
-  o.device.set_dg_slope = 0.0;
-  o.device.set_dg_offset = o.device.g_max / 1000.0;
-  o.device.Validate();
+  device::PcmParams linear = device::IdealParams();
+  linear.g_min = 0.0;
+  linear.set_dg_slope = 0.0;
+  linear.set_dg_offset = linear.g_max / 1000.0;
+  linear.Validate();
+  o.device = linear;
   o.refresh_every = 0;
   return o;
 }

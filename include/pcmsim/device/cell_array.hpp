@@ -15,6 +15,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "pcmsim/core/state_map.hpp"
 #include "pcmsim/core/types.hpp"
@@ -106,6 +107,9 @@ class CellArray {
 class DeviceModel {
  public:
   virtual ~DeviceModel() = default;
+  virtual std::string_view Name() const = 0;  // preset name, written into results and errors
+  // ConfigError("field = value: reason") for the first broken constraint.
+  virtual void Validate() const = 0;
   virtual std::unique_ptr<CellArray> MakeArray(Index n, std::uint64_t master_seed,
                                                std::uint64_t stream_index) const = 0;
 };

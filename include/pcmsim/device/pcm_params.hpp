@@ -158,7 +158,8 @@ struct PcmParams : DeviceModel {
   double series_resistance = 0.0; // Ohm, crystalline remainder + electrodes, >= 0, < 1/g_max
 
   // Throws ConfigError("field = value: reason") for the first broken constraint.
-  void Validate() const;
+  void Validate() const override;
+  std::string_view Name() const override { return name; }
   std::unique_ptr<CellArray> MakeArray(Index n, std::uint64_t master_seed,
                                        std::uint64_t stream_index) const override;
   // True when the projected-cell equations are evaluated (else the conventional path).

@@ -1,16 +1,15 @@
-// Per-event energies (and MAC-unit areas) loaded strictly from devices/energy_*.toml: digital
-// arithmetic per number format, memory levels, digital periphery, analog cell reads, data
-// converters and programming pulses. Every entry keeps its source and status for printing.
+// Per-event energies (and MAC-unit areas) of devices/energy_*.toml: digital arithmetic per
+// number format, memory levels, digital periphery, analog cell reads, data converters and
+// programming pulses. Every entry keeps its source and status for printing. The strict TOML
+// reader that fills it is experiment/energy_table_load (energy itself reads no files).
 #pragma once
 
-#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pcmsim/energy/overhead.hpp"
-#include "pcmsim/io/config.hpp"
 
 namespace pcmsim::energy {
 
@@ -89,19 +88,5 @@ struct EnergyTable {
   // Lines "key = value unit [source; status]" for the given keys (all when empty).
   std::vector<std::string> Assumptions(const std::vector<std::string>& keys = {}) const;
 };
-
-// Reads the digital table (energy_45nm.toml layout) and the analog table; every key must be
-// consumed, missing or invalid keys throw ConfigError naming file, key, value and reason.
-EnergyTable LoadEnergyTable(io::ConfigReader& digital, io::ConfigReader& analog);
-EnergyTable LoadEnergyTable(const std::filesystem::path& digital, const std::filesystem::path& analog);
-// The tables shipped in devices/ (compiled in), so runs need no file lookup. Device level:
-// energy_45nm.toml + energy_analog.toml (the default); chip level: energy_digital_7nm.toml +
-// energy_hermes_14nm.toml, calibrated to the measured chips they cite.
-EnergyTable DefaultEnergyTable();
-EnergyTable ChipEnergyTable();
-std::string_view DefaultDigitalTableText();
-std::string_view DefaultAnalogTableText();
-std::string_view ChipDigitalTableText();
-std::string_view ChipAnalogTableText();
 
 }  // namespace pcmsim::energy

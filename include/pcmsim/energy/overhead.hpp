@@ -12,7 +12,6 @@
 
 #include "pcmsim/core/types.hpp"
 #include "pcmsim/energy/event_counts.hpp"
-#include "pcmsim/io/config.hpp"
 
 namespace pcmsim::energy {
 
@@ -61,11 +60,6 @@ struct ChipOverhead {
 
   double MacJ(MacClass c) const { return c == MacClass::kInteger ? integer_mac_J : float_mac_J; }
 };
-
-// Readers of the optional [chip] sections (strict like the rest of the tables; the keys they
-// read count as consumed). They record the anchors as table entries.
-void ReadDigitalChip(io::ConfigReader& digital, EnergyTable& t);
-void ReadAnalogChip(io::ConfigReader& analog, EnergyTable& t);
 
 // The workloads the anchors were measured on, as pcmsim counts them: one MAC of the anchor's
 // format; one rows x cols MVM of one tile (cols DAC and rows ADC conversions, devices_per_weight

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "pcmsim/crossbar/tile_options.hpp"
+#include "pcmsim/device/device_choice.hpp"
 #include "pcmsim/device/pcm_params.hpp"
 #include "pcmsim/io/config.hpp"
 #include "pcmsim/nn/fp8_backend.hpp"
@@ -19,6 +20,12 @@ namespace pcmsim::experiment {
 device::PcmParams LoadPcmParams(io::ConfigReader& reader, std::string_view prefix = "");
 // A whole devices/*.toml file: LoadPcmParams + CheckAllConsumed (unknown keys are errors).
 device::PcmParams LoadPcmParamsFile(const std::filesystem::path& path);
+
+// Any device file: its `model` key picks the family in the registry (device_load.cpp):
+// "conventional" | "projected" (the default) -> LoadPcmParams, "table" -> LoadTableDevice.
+// ConfigError naming the source and `model` for an unknown family.
+device::DeviceChoice LoadDevice(io::ConfigReader& reader, std::string_view prefix = "");
+device::DeviceChoice LoadDeviceFile(const std::filesystem::path& path);
 
 // Reads every TileOptions field below `prefix` (all optional, defaults from TileOptions{}),
 // periphery under `prefix.forward` / `prefix.backward`, then Validate()s; errors name the key.

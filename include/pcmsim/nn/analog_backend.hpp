@@ -11,7 +11,7 @@
 
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/crossbar/analog_matrix.hpp"
-#include "pcmsim/device/pcm_params.hpp"
+#include "pcmsim/device/device_choice.hpp"
 #include "pcmsim/energy/event_counts.hpp"
 #include "pcmsim/nn/backend.hpp"
 
@@ -26,7 +26,7 @@ std::string_view ToString(AnalogTraining t);
 
 struct AnalogOptions {
   AnalogTraining training = AnalogTraining::kHwa;
-  device::PcmParams device;         // the cell population (a devices/*.toml preset)
+  device::DeviceChoice device;      // the cell population (any device model; default conventional PCM)
   crossbar::TileOptions tile;       // mapping, periphery, drift compensation, tiling
 
   // --- hardware-aware training (kHwa) ---

@@ -1,9 +1,11 @@
 // The built-in table pairs by level, files, and per-side overrides.
-#include "pcmsim/energy/table_set.hpp"
+#include "pcmsim/experiment/energy_tables.hpp"
 
 #include "pcmsim/core/error.hpp"
 
-namespace pcmsim::energy {
+namespace pcmsim::experiment {
+
+using energy::EnergyTable;
 
 EnergyTable LoadTables(const TableChoice& c) {
   std::string digital_file, analog_file;
@@ -39,4 +41,4 @@ EnergyTable LoadTables(const TableChoice& c) {
   return LoadEnergyTable(d, a);
 }
 
-}  // namespace pcmsim::energy
+}  // namespace pcmsim::experiment

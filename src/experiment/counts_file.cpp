@@ -1,5 +1,5 @@
 // Flattening of EventCounts into one named matrix and back.
-#include "pcmsim/energy/counts_file.hpp"
+#include "pcmsim/experiment/counts_file.hpp"
 
 #include <algorithm>
 #include <set>
@@ -8,7 +8,12 @@
 
 #include "pcmsim/core/error.hpp"
 
-namespace pcmsim::energy {
+namespace pcmsim::experiment {
+
+using energy::EventCounts;
+using energy::PhaseCounts;
+using energy::Phase;
+using energy::kNumPhases;
 namespace {
 
 // The plain additive fields of PhaseCounts by name (the maps are handled separately).
@@ -152,4 +157,4 @@ EventCounts ReadEventCounts(const io::H5Reader& in) {
   return counts;
 }
 
-}  // namespace pcmsim::energy
+}  // namespace pcmsim::experiment

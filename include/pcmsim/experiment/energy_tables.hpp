@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "pcmsim/energy/energy_table.hpp"
+#include "pcmsim/experiment/energy_table_load.hpp"
 
-namespace pcmsim::energy {
+namespace pcmsim::experiment {
 
 struct TableChoice {
   // "device" (energy_45nm + energy_analog), "chip" (energy_digital_7nm + energy_hermes_14nm), or
@@ -19,6 +19,6 @@ struct TableChoice {
 
 // Loads the chosen pair (with overrides applied, then calibrated). ConfigError naming the
 // choice if `tables` is neither a level nor two comma-separated files.
-EnergyTable LoadTables(const TableChoice& c);
+energy::EnergyTable LoadTables(const TableChoice& c);
 
-}  // namespace pcmsim::energy
+}  // namespace pcmsim::experiment

@@ -1,10 +1,20 @@
 // The /energy group and the energy keys of /summary in result files.
-#include "pcmsim/energy/energy_file.hpp"
+#include "pcmsim/experiment/energy_file.hpp"
 
 #include "pcmsim/core/error.hpp"
-#include "pcmsim/energy/counts_file.hpp"
+#include "pcmsim/experiment/counts_file.hpp"
 
-namespace pcmsim::energy {
+namespace pcmsim::experiment {
+
+using energy::Component;
+using energy::ComponentJoules;
+using energy::Sum;
+using energy::EnergyReport;
+using energy::EventCounts;
+using energy::Ledger;
+using energy::Phase;
+using energy::kNumComponents;
+using energy::kNumPhases;
 namespace {
 
 std::vector<std::string> PhaseNames() {
@@ -67,4 +77,4 @@ void WriteEnergy(io::H5Writer& out, const EnergyReport& r, const EventCounts& co
   WriteSplit(out, "/summary/energy_split/train_step", r.per_train_step);
 }
 
-}  // namespace pcmsim::energy
+}  // namespace pcmsim::experiment

@@ -1,4 +1,4 @@
-// Writes an EnergyReport into a result file: /energy (breakdown tables, assumptions) and the
+// Writes an energy::EnergyReport into a result file: /energy (breakdown tables, assumptions) and the
 // headline keys under /summary that `pcmsim report --json` and `pcmsim compare` show.
 #pragma once
 
@@ -6,7 +6,7 @@
 #include "pcmsim/energy/ledger.hpp"
 #include "pcmsim/io/h5.hpp"
 
-namespace pcmsim::energy {
+namespace pcmsim::experiment {
 
 // /energy: layers, phases, components (string lists); by_phase_component (phases x
 // components, J); by_layer_phase (layers x phases, J); per_inference / per_train_step
@@ -17,6 +17,6 @@ namespace pcmsim::energy {
 // `level` (device | chip | mixed), `digital_table` and `analog_table` say which tables priced
 // the report, and /energy/counts holds the raw `counts` it was priced from (counts_file.hpp).
 // Creates the groups it needs; call it before H5Writer::Commit().
-void WriteEnergy(io::H5Writer& out, const EnergyReport& report, const EventCounts& counts);
+void WriteEnergy(io::H5Writer& out, const energy::EnergyReport& report, const energy::EventCounts& counts);
 
-}  // namespace pcmsim::energy
+}  // namespace pcmsim::experiment

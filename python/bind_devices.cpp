@@ -116,6 +116,14 @@ py::array_t<double> ReadAll(Cells& c, double t, bool noise) {
   return VectorToNumpy(std::move(out));
 }
 
+// A per-cell quantity at time t (CellArray::ExpectedConductance, ReadNoiseStd) as numpy.
+py::array_t<double> PerCell(const Cells& c, double t, void (CellArray::*fn)(double, ArrayD&) const) {
+  CheckFiniteScalar(t, "t");
+  ArrayD out;
+  ((*c.array).*fn)(t, out);
+  return VectorToNumpy(std::move(out));
+}
+
 py::dict CharacterizeDict(const Device& d, const device::CharacterizeOptions& o) {
   device::CharacterizeResult r;
   {
@@ -239,18 +247,10 @@ Targets must be finite (ValueError); they are clipped to the cell window.)doc")
       .def("read", &ReadAll, py::arg("t"), py::arg("noise") = true,
            "Conductance of every cell at absolute time t (S): drift (+ temperature) and, with noise, one 1/f "
            "read-noise draw per cell (new draws every call; counted as cell reads).")
-      .def("expected", [](const Cells& c, double t) {
-             CheckFiniteScalar(t, "t");
-             ArrayD out;
-             c.array->ExpectedConductance(t, out);
-             return VectorToNumpy(std::move(out));
-           }, py::arg("t"), "Noise-free expected conductance of every cell at absolute time t (no draw, no count).")
-      .def("read_noise_std", [](const Cells& c, double t) {
-             CheckFiniteScalar(t, "t");
-             ArrayD out;
-             c.array->ReadNoiseStd(t, out);
-             return VectorToNumpy(std::move(out));
-           }, py::arg("t"), "Read-noise standard deviation of every cell at absolute time t (S).")
+      .def("expected", [](const Cells& c, double t) { return PerCell(c, t, &CellArray::ExpectedConductance); },
+           py::arg("t"), "Noise-free expected conductance of every cell at absolute time t (no draw, no count).")
+      .def("read_noise_std", [](const Cells& c, double t) { return PerCell(c, t, &CellArray::ReadNoiseStd); },
+           py::arg("t"), "Read-noise standard deviation of every cell at absolute time t (S).")
       .def_property_readonly("nu", [](Cells& c) { return VectorToNumpy(ArrayD(c.Pcm("nu").nu())); },
                              "Drift exponent of every cell (PCM arrays; a copy).")
       .def_property_readonly("t_prog", [](Cells& c) { return VectorToNumpy(ArrayD(c.Pcm("t_prog").t_prog())); },

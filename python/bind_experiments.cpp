@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <iostream>
+#include <utility>
 
 #include "bindings.hpp"
 #include "config_text.hpp"
@@ -35,16 +36,21 @@ experiment::Experiment Load(const py::handle& config, const py::handle& override
   throw py::type_error("config: expected a path to an experiment TOML file or a dict");
 }
 
+// The per-epoch metrics by name (EpochMetrics::epoch is read separately: an int).
+constexpr std::pair<const char*, double nn::EpochMetrics::*> kMetricFields[] = {
+    {"lr", &nn::EpochMetrics::lr},
+    {"train_loss", &nn::EpochMetrics::train_loss},
+    {"train_accuracy", &nn::EpochMetrics::train_accuracy},
+    {"test_accuracy", &nn::EpochMetrics::test_accuracy},
+    {"seconds", &nn::EpochMetrics::seconds},
+    {"samples_per_second", &nn::EpochMetrics::samples_per_second},
+};
+
 py::dict EpochDict(const nn::EpochMetrics& m, int epochs) {
   py::dict d;
   d["epoch"] = m.epoch;
   d["epochs"] = epochs;
-  d["lr"] = m.lr;
-  d["train_loss"] = m.train_loss;
-  d["train_accuracy"] = m.train_accuracy;
-  d["test_accuracy"] = m.test_accuracy;
-  d["seconds"] = m.seconds;
-  d["samples_per_second"] = m.samples_per_second;
+  for (const auto& [name, field] : kMetricFields) d[name] = m.*field;
   return d;
 }
 
@@ -150,24 +156,15 @@ void BindExperiments(py::module_& m) {
   m.def("_metrics", [](const std::string& path) {
           io::H5Reader in(path);
           const auto h = experiment::ReadMetrics(in);
-          std::vector<double> epoch, lr, loss, train, test, sec, sps;
-          for (const auto& x : h) {
-            epoch.push_back(x.epoch);
-            lr.push_back(x.lr);
-            loss.push_back(x.train_loss);
-            train.push_back(x.train_accuracy);
-            test.push_back(x.test_accuracy);
-            sec.push_back(x.seconds);
-            sps.push_back(x.samples_per_second);
-          }
           py::dict d;
+          std::vector<double> epoch;
+          for (const auto& x : h) epoch.push_back(x.epoch);
           d["epoch"] = VectorToNumpy(std::move(epoch));
-          d["lr"] = VectorToNumpy(std::move(lr));
-          d["train_loss"] = VectorToNumpy(std::move(loss));
-          d["train_accuracy"] = VectorToNumpy(std::move(train));
-          d["test_accuracy"] = VectorToNumpy(std::move(test));
-          d["seconds"] = VectorToNumpy(std::move(sec));
-          d["samples_per_second"] = VectorToNumpy(std::move(sps));
+          for (const auto& [name, field] : kMetricFields) {
+            std::vector<double> v;
+            for (const auto& x : h) v.push_back(x.*field);
+            d[name] = VectorToNumpy(std::move(v));
+          }
           return d;
         }, py::arg("path"), "Per-epoch metrics of a run file as numpy arrays (test_accuracy -1 = not evaluated).");
 }

@@ -103,6 +103,14 @@ crossbar::IntMatrix CountsFrom(const py::handle& counts, Index rows, Index cols)
   return m;
 }
 
+// t.fn(time) for a finite time, without the GIL.
+template <typename T>
+void AtTime(T& t, double time, void (T::*fn)(double)) {
+  CheckFiniteScalar(time, "t");
+  py::gil_scoped_release release;
+  (t.*fn)(time);
+}
+
 // Shared by Tile and AnalogMatrix: the methods with the same meaning on both.
 template <typename T>
 void BindMvmMethods(py::class_<T>& c) {
@@ -119,16 +127,10 @@ void BindMvmMethods(py::class_<T>& c) {
 conductance pairs, largest |w| at g_max (or weight_scale >= max|w|), programs them at absolute
 time t (s), reads the array at t and records the drift-compensation reference there.
 NaN / inf weights raise ValueError.)doc")
-      .def("read_at", [](T& t, double time) {
-             CheckFiniteScalar(time, "t");
-             py::gil_scoped_release release;
-             t.ReadAt(time);
-           }, py::arg("t"),
+      .def("read_at", [](T& t, double time) { AtTime(t, time, &T::ReadAt); }, py::arg("t"),
            "Reads the conductances at absolute time t (s) and re-calibrates drift compensation (alpha).")
-      .def("record_compensation_reference", [](T& t, double time) {
-             py::gil_scoped_release release;
-             t.RecordCompensationReference(time);
-           }, py::arg("t"), "Deployment calibration: drift compensation is neutral at t and measures drift only after.")
+      .def("record_compensation_reference", [](T& t, double time) { AtTime(t, time, &T::RecordCompensationReference); },
+           py::arg("t"), "Deployment calibration: drift compensation is neutral at t and measures drift only after.")
       .def("set_compensation_applied", &T::SetCompensationApplied, py::arg("on"),
            "Whether forward/backward/weights apply the drift-compensation factors (to compare with and without).")
       .def("forward", [](T& t, const py::handle& x) {

@@ -82,7 +82,8 @@ class ResultFile:
     kind: the file's kind ("run", "sweep", "device", ...); provenance: root attributes (git
     commit, build, seed, ...); summary: the /summary group as a dict (numeric lists as numpy
     arrays); metrics: per-epoch arrays; accuracy_vs_time: analog runs' evaluation over time;
-    weights: every layer's weight matrix; table: a sweep's /table; config: the resolved TOML.
+    weights: every layer's weight matrix; table: a sweep's /table (points: its point files);
+    config: the resolved TOML.
     read(name) reads any dataset, group(name) any group, children(name) lists a group.
     IoError if the file is not a pcmsim file or uses a newer schema.
     """
@@ -157,6 +158,17 @@ class ResultFile:
             return []
         layers = sorted((c for c in self.children("/model") if c.startswith("layer_")), key=lambda c: int(c[6:]))
         return [self.read(f"/model/{c}/weights") for c in layers if self.exists(f"/model/{c}/weights")]
+
+    @property
+    def points(self):
+        """A sweep table's point result files (ResultFile each, in table row order): /table/file
+        inside the folder named by the root attribute points_dir, relative to the table."""
+        if self.kind != "sweep" or not self.exists("/table/file"):
+            return []
+        files = self.read("/table/file")
+        files = [files] if isinstance(files, str) else files
+        folder = os.path.join(os.path.dirname(os.path.abspath(self.path)), self.provenance.get("points_dir", ""))
+        return [ResultFile(os.path.join(folder, f)) for f in files]
 
     @property
     def table(self):

@@ -135,3 +135,31 @@ def test_docstrings():
     assert "stochastic" in pcmsim.quantize.__doc__
     for name in pcmsim.__all__:
         assert getattr(pcmsim, name).__doc__, name
+
+
+def test_open_sweep_table(cli, workdir):
+    import subprocess
+    sweep = f"{workdir}/tiny_sweep.toml"
+    with open(sweep, "w") as f:
+        f.write(f'''[sweep]
+name = "py_sweep"
+base = "{src("experiments", "mnist_fp32.toml")}"
+[set]
+train.epochs = 1
+data.train_limit = 300
+data.test_limit = 200
+model.layers = [784, 8, 10]
+[axes]
+train.lr = [0.05, 0.2]
+''')
+    table = f"{workdir}/tiny_sweep.h5"
+    subprocess.run([cli, "sweep", sweep, "-o", table, "-q"], check=True)
+    t = pcmsim.open(table)
+    assert t.kind == "sweep"
+    tab = t.table
+    assert list(tab["point"]) == [0.0, 1.0] and tab["rows"] == 2
+    acc = tab["summary"]["test_accuracy"]
+    assert len(acc) == 2 and all(0 < a <= 1 for a in acc)
+    runs = t.points
+    assert [r.summary["test_accuracy"] for r in runs] == list(acc)
+    assert [r.summary["experiment"] for r in runs] == ["mnist_fp32", "mnist_fp32"]

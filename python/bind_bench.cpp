@@ -24,7 +24,7 @@ double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::d
 
 void BindBench(py::module_& m) {
   py::module_ b = m.def_submodule("_bench", "C++ timing loops for bench/python_overhead.py (not API).");
-  b.def("tile_forward_seconds", [](crossbar::Tile& tile, const py::handle& x, int calls) {
+  b.def("tile_forward_seconds", [](crossbar::Tile& tile, const py::object& x, int calls) {
          const py::array xa = CheckFloat32(x, "x");
          const Eigen::Map<const Matrix> xv = BatchView(xa, tile.cols(), "x");
          std::vector<double> out;
@@ -38,7 +38,7 @@ void BindBench(py::module_& m) {
          return out;
        }, py::arg("tile"), py::arg("x"), py::arg("calls"),
        "Seconds of each of `calls` Tile::Forward(x, y) calls made from C++ (y reused).");
-  b.def("quantize_seconds", [](const py::handle& x, const std::string& format, int calls) {
+  b.def("quantize_seconds", [](const py::object& x, const std::string& format, int calls) {
          const py::array xa = CheckFloat32(x, "x");
          const numerics::FloatFormat f = numerics::FormatByName(format);
          const auto* src = static_cast<const float*>(xa.data());

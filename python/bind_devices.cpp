@@ -25,7 +25,7 @@ using device::PcmParams;
 
 namespace {
 
-Device LoadDevice(const py::object& path, const py::handle& overrides) {
+Device LoadDevice(const py::object& path, const py::object& overrides) {
   const bool builtin = path.is_none();
   io::ConfigReader r = builtin ? io::ConfigReader::FromString("", "built-in conventional preset")
                                : io::ConfigReader::FromFile(py::str(path).cast<std::string>());
@@ -69,8 +69,8 @@ py::dict StatsDict(const device::ProgramStats& s) {
   return d;
 }
 
-py::object Program(Cells& c, const py::handle& targets, double t, const std::string& method,
-                   const py::handle& cells) {
+py::object Program(Cells& c, const py::object& targets, double t, const std::string& method,
+                   const py::object& cells) {
   CheckFiniteScalar(t, "t");
   const py::array ta = CheckFloat64(targets, "targets");
   const std::span<const double> tv = DoubleSpan(ta, "targets");
@@ -227,7 +227,7 @@ Targets must be finite (ValueError); they are clipped to the cell window.)doc")
              c.array->ProgrammedConductance(out);
              return VectorToNumpy(std::move(out));
            }, "Noise-free conductance of every cell at t0 right after its programming (S).")
-      .def("apply_set", [](Cells& c, const py::handle& cells, const py::handle& counts, double t) {
+      .def("apply_set", [](Cells& c, const py::object& cells, const py::object& counts, double t) {
              CheckFiniteScalar(t, "t");
              const py::array ca = CheckInt64(cells, "cells"), na = CheckInt64(counts, "counts");
              const std::span<const Index> cv = IndexSpan(ca, "cells"), nv = IndexSpan(na, "counts");
@@ -237,7 +237,7 @@ Targets must be finite (ValueError); they are clipped to the cell window.)doc")
              c.array->ApplySet(cv, n, t);
            }, py::arg("cells"), py::arg("counts"), py::arg("t"),
            "counts[i] gradual SET pulses on the distinct cells[i] (int64 arrays) at absolute time t.")
-      .def("apply_reset", [](Cells& c, const py::handle& cells, double t) {
+      .def("apply_reset", [](Cells& c, const py::object& cells, double t) {
              CheckFiniteScalar(t, "t");
              const py::array ca = CheckInt64(cells, "cells");
              const std::span<const Index> cv = IndexSpan(ca, "cells");

@@ -22,7 +22,7 @@
 namespace pcmsim::python {
 namespace {
 
-experiment::Experiment Load(const py::handle& config, const py::handle& overrides) {
+experiment::Experiment Load(const py::object& config, const py::object& overrides) {
   const std::vector<std::string> o = Overrides(overrides);
   if (py::isinstance<py::dict>(config)) {
     io::ConfigReader cfg = io::ConfigReader::FromString(TomlDocument(py::reinterpret_borrow<py::dict>(config)),
@@ -54,7 +54,7 @@ py::dict EpochDict(const nn::EpochMetrics& m, int epochs) {
   return d;
 }
 
-py::dict Run(const py::handle& config, const py::handle& overrides, const std::string& output,
+py::dict Run(const py::object& config, const py::object& overrides, const std::string& output,
              const py::object& progress, bool log, bool checkpoint, bool resume, bool fresh) {
   const experiment::Experiment e = Load(config, overrides);
   experiment::RunOptions o;
@@ -108,7 +108,7 @@ py::object ReadDataset(const io::H5Reader& in, const std::string& name) {
 }  // namespace
 
 void BindExperiments(py::module_& m) {
-  m.def("_load_experiment", [](const py::handle& config, const py::handle& overrides) {
+  m.def("_load_experiment", [](const py::object& config, const py::object& overrides) {
           const experiment::Experiment e = Load(config, overrides);
           py::dict d;
           d["name"] = e.name;

@@ -17,14 +17,14 @@ using numerics::Rounding;
 
 namespace {
 
-FloatFormat FormatArg(const py::handle& f) {
+FloatFormat FormatArg(const py::object& f) {
   if (py::isinstance<FloatFormat>(f)) return f.cast<FloatFormat>();
   if (py::isinstance<py::str>(f)) return numerics::FormatByName(f.cast<std::string>());
   throw py::type_error("format: expected a format name such as 'e4m3' or a pcmsim.FloatFormat");
 }
 
-py::array Quantize(const py::handle& x, const py::handle& format, const std::string& rounding, std::uint64_t seed,
-                   const py::handle& out) {
+py::array Quantize(const py::object& x, const py::object& format, const std::string& rounding, std::uint64_t seed,
+                   const py::object& out) {
   const FloatFormat f = FormatArg(format);
   const Rounding r = numerics::RoundingFromString(rounding);
   const py::array in = CheckFloat32(x, "x");
@@ -54,8 +54,8 @@ py::array Quantize(const py::handle& x, const py::handle& format, const std::str
   return result;
 }
 
-py::array LowpGemmPy(const py::handle& a, const py::handle& b, const py::handle& a_format, const py::handle& b_format,
-                     const py::handle& product_format, const py::handle& accum_format, Index chunk,
+py::array LowpGemmPy(const py::object& a, const py::object& b, const py::object& a_format, const py::object& b_format,
+                     const py::object& product_format, const py::object& accum_format, Index chunk,
                      const std::string& accum_rounding, bool transpose_a, bool transpose_b, std::uint64_t seed) {
   numerics::LowpGemmOptions o;
   o.a_format = FormatArg(a_format);

@@ -26,7 +26,7 @@ using crossbar::TileOptions;
 
 namespace {
 
-TileOptions OptionsFrom(const py::handle& options) {
+TileOptions OptionsFrom(const py::object& options) {
   if (options.is_none()) return TileOptions{};
   if (py::isinstance<TileOptions>(options)) return options.cast<TileOptions>();
   io::ConfigReader r = io::ConfigReader::FromString("", "tile options");
@@ -90,7 +90,7 @@ py::dict EnergyDict(const TileEvents& e, Index rows, Index cols, Index row_block
   return out;
 }
 
-crossbar::IntMatrix CountsFrom(const py::handle& counts, Index rows, Index cols) {
+crossbar::IntMatrix CountsFrom(const py::object& counts, Index rows, Index cols) {
   const py::array a = CheckInt64(counts, "counts");
   if (a.ndim() != 2 || a.shape(0) != rows || a.shape(1) != cols) {
     throw DimensionError(StrCat("counts: expected an int64 array of shape (", rows, ", ", cols, ")"));
@@ -116,7 +116,7 @@ template <typename T>
 void BindMvmMethods(py::class_<T>& c) {
   c.def_property_readonly("rows", &T::rows, "outputs")
       .def_property_readonly("cols", &T::cols, "inputs")
-      .def("program", [](T& t, const py::handle& w, double time, double weight_scale) {
+      .def("program", [](T& t, const py::object& w, double time, double weight_scale) {
              CheckFiniteScalar(time, "t");
              const Matrix wm = MatrixCopy(CheckFloat32(w, "w"), "w");
              CheckFinite(wm.data(), wm.size(), "w");
@@ -133,7 +133,7 @@ NaN / inf weights raise ValueError.)doc")
            py::arg("t"), "Deployment calibration: drift compensation is neutral at t and measures drift only after.")
       .def("set_compensation_applied", &T::SetCompensationApplied, py::arg("on"),
            "Whether forward/backward/weights apply the drift-compensation factors (to compare with and without).")
-      .def("forward", [](T& t, const py::handle& x) {
+      .def("forward", [](T& t, const py::object& x) {
              const py::array xa = CheckFloat32(x, "x");
              const Eigen::Map<const Matrix> xv = BatchView(xa, t.cols(), "x");
              Matrix y;
@@ -149,7 +149,7 @@ x: float32 array of shape (batch, cols), C-contiguous (one sample per row: pcmsi
 batch column-major layout, read in place). Returns float32 (batch, rows), no copy. A Fortran-
 ordered or strided x raises ValueError, another dtype TypeError, the wrong width DimensionError.
 Each call draws new noise (streams keyed by seed, tile index and call number). Releases the GIL.)doc")
-      .def("backward", [](T& t, const py::handle& d) {
+      .def("backward", [](T& t, const py::object& d) {
              const py::array da = CheckFloat32(d, "d");
              const Eigen::Map<const Matrix> dv = BatchView(da, t.rows(), "d");
              Matrix dx;
@@ -164,7 +164,7 @@ Each call draws new noise (streams keyed by seed, tile index and call number). R
       .def("weights", [](const T& t) { return MatrixToNumpy(t.Weights()); },
            "The weights the cached read realises (noise-free, IR drop and drift compensation included), float32 "
            "(rows, cols) in Fortran order (no copy).")
-      .def("apply_pulses", [](T& t, const py::handle& counts, double time, int pair) {
+      .def("apply_pulses", [](T& t, const py::object& counts, double time, int pair) {
              CheckFiniteScalar(time, "t");
              const crossbar::IntMatrix k = CountsFrom(counts, t.rows(), t.cols());
              py::gil_scoped_release release;

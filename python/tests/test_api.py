@@ -163,3 +163,32 @@ train.lr = [0.05, 0.2]
     runs = t.points
     assert [r.summary["test_accuracy"] for r in runs] == list(acc)
     assert [r.summary["experiment"] for r in runs] == ["mnist_fp32", "mnist_fp32"]
+
+
+def test_long_calls_release_the_gil():
+    """While one thread is inside a long C++ call, another thread keeps running Python: the
+    largest gap between its loop iterations stays far below the call's duration (it would
+    equal the duration if the call held the GIL)."""
+    import threading
+    import time
+
+    dev = pcmsim.Device.load()
+    done = threading.Event()
+    span = {}
+
+    def long_call():
+        t0 = time.perf_counter()
+        pcmsim.characterize(dev, cells=10000, levels=2, pulses=10, pulse_cells=1000)
+        span["seconds"] = time.perf_counter() - t0
+        done.set()
+
+    worker = threading.Thread(target=long_call)
+    stamps = [time.perf_counter()]
+    worker.start()
+    while not done.is_set():
+        time.sleep(0.001)  # the sleep gives the GIL up; re-acquiring it needs the worker to have released it
+        stamps.append(time.perf_counter())
+    worker.join()
+    gap = max(b - a for a, b in zip(stamps, stamps[1:]))
+    assert span["seconds"] > 0.2, "the call is too short to tell"
+    assert gap < 0.5 * span["seconds"], f"largest gap {gap:.3f} s of a {span['seconds']:.3f} s call"

@@ -126,7 +126,8 @@ TypeError for another dtype, ValueError for a strided view). format: a name (for
 FloatFormat. rounding: "nearest" (ties to even, bit-identical to the scalar conversion) or
 "stochastic" (random bits from streams keyed by seed: same seed and size, same bits as the C++
 RoundArray and `pcmsim quantize`). NaN and inf follow the format's specials and overflow policy.
-Releases the GIL.)doc");
+In loops over large arrays pass out= (a new output array is faulted in by the kernel on every
+call). Releases the GIL.)doc");
 
   m.def("lowp_gemm", &LowpGemmPy, py::arg("a"), py::arg("b"), py::arg("a_format") = "fp32",
         py::arg("b_format") = "fp32", py::arg("product_format") = "fp32", py::arg("accum_format") = "fp32",

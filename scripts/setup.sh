@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets pcmsim up on a fresh Debian machine and runs the main demo (MNIST):
-#   installs the Debian packages it needs, builds Release into build/, runs
+#   installs the Debian packages it needs, builds Release into build/ (with the Python module
+#   in build/python when pybind11 is found: PYTHONPATH=build/python /usr/bin/python3), runs
 #   experiments/mnist_fp32.toml and prints its report.
 # Options (environment): PCMSIM_SKIP_APT=1 skips apt-get; PCMSIM_SKIP_DEMO=1 skips the demo;
 # BUILD_DIR=... builds elsewhere.
@@ -12,6 +13,7 @@ PACKAGES=(build-essential cmake pkg-config git libeigen3-dev libboost-random-dev
           libopenmpi-dev openmpi-bin python3-h5py python3-matplotlib jupyter-nbconvert python3-ipykernel
           dataset-fashion-mnist)
 PACKAGES+=(clang libfuzzer-14-dev)  # fuzz/ harnesses (libFuzzer), built and smoke-run by .ci/run
+PACKAGES+=(pybind11-dev python3-dev python3-numpy python3-pytest)  # the Python module (python/) and its tests
 
 if [[ "${PCMSIM_SKIP_APT:-0}" != 1 ]]; then
   missing=()

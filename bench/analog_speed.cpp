@@ -25,19 +25,9 @@ namespace {
 
 const std::vector<Index> kSizes{784, 256, 128, 10};
 
-nn::Network AnalogNet(const nn::AnalogOptions& o) {
-  std::vector<nn::BackendPtr> b;
-  for (size_t i = 0; i + 1 < kSizes.size(); ++i) {
-    b.push_back(std::make_unique<nn::AnalogBackend>(kSizes[i], kSizes[i + 1], o, 1, static_cast<Index>(i)));
-  }
-  nn::Network mlp(std::move(b), nn::Activation::kRelu);
-  mlp.Initialize(1);
-  return mlp;
-}
-
 // FP32-trained weights programmed onto pcm_conventional at t = 0 and read at 1 h.
 nn::Network Deployed(const nn::Network& fp32, const nn::AnalogOptions& o) {
-  nn::Network inference = AnalogNet(o);
+  nn::Network inference = bench::AnalogMlp(kSizes, o);
   for (Index l = 0; l < fp32.NumLayers(); ++l) {
     inference.weighted(l).backend().SetWeights(fp32.weighted(l).backend().Weights());
     inference.weighted(l).bias() = fp32.weighted(l).bias();
@@ -68,7 +58,7 @@ int main(int argc, char** argv) {
   mixed.training = nn::AnalogTraining::kMixed;
   mixed.device = experiment::LoadPcmParamsFile(src + "/devices/pcm_training.toml");
   mixed.headroom = 4.0;
-  nn::Network analog = AnalogNet(mixed);
+  nn::Network analog = bench::AnalogMlp(kSizes, mixed);
   bench::EpochRunner run_mixed(analog, train, o);
 
   nn::AnalogOptions hwa;

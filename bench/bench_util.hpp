@@ -16,6 +16,7 @@
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/io/idx.hpp"
+#include "pcmsim/nn/analog_backend.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 #include "pcmsim/nn/fp8_backend.hpp"
 #include "pcmsim/nn/trainer.hpp"
@@ -68,6 +69,17 @@ inline nn::Network Fp8Mlp(const std::vector<Index>& sizes) {
   for (std::size_t l = 0; l < layers; ++l) {
     b.push_back(std::make_unique<nn::Fp8Backend>(sizes[l], sizes[l + 1], f8, StreamSeed(1, "fp8_layer", l),
                                                  l == 0 || l + 1 == layers));
+  }
+  nn::Network mlp(std::move(b), nn::Activation::kRelu);
+  mlp.Initialize(1);
+  return mlp;
+}
+
+// An MLP with one AnalogBackend per layer (seed 1, layer index = stream index).
+inline nn::Network AnalogMlp(const std::vector<Index>& sizes, const nn::AnalogOptions& o) {
+  std::vector<nn::BackendPtr> b;
+  for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+    b.push_back(std::make_unique<nn::AnalogBackend>(sizes[i], sizes[i + 1], o, 1, static_cast<Index>(i)));
   }
   nn::Network mlp(std::move(b), nn::Activation::kRelu);
   mlp.Initialize(1);

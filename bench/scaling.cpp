@@ -8,7 +8,7 @@
 // against the FP32 GEMM of the same shape, interleaved.
 // Data: Fashion-MNIST's 60k training images (Debian dataset-fashion-mnist), the first n.
 // Usage: bench_scaling [--quick] [--threads T] [--rounds N] [--sizes 10000,60000]
-//                      [--widths 256,1024,4096] [--backends fp32,fp8,analog] [--matrix 4096]
+//                      [--widths 256,1024,4096] [--backends fp32,fp8,analog|none] [--matrix 4096|0]
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -57,13 +57,7 @@ nn::Network AnalogMixedMlp(const std::vector<Index>& sizes) {
   o.training = nn::AnalogTraining::kMixed;
   o.device = experiment::LoadPcmParamsFile(std::string(build_info::kSourceDir) + "/devices/pcm_training.toml");
   o.headroom = 4.0;
-  std::vector<nn::BackendPtr> b;
-  for (size_t i = 0; i + 1 < sizes.size(); ++i) {
-    b.push_back(std::make_unique<nn::AnalogBackend>(sizes[i], sizes[i + 1], o, 1, static_cast<Index>(i)));
-  }
-  nn::Network mlp(std::move(b), nn::Activation::kRelu);
-  mlp.Initialize(1);
-  return mlp;
+  return bench::AnalogMlp(sizes, o);
 }
 
 struct Row {
@@ -95,7 +89,14 @@ int main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--widths") && has) {
       widths = ParseList(argv[++i]);
     } else if (!std::strcmp(argv[i], "--backends") && has) {
-      backends = ParseNames(argv[++i]);
+      backends = ParseNames(argv[++i]);  // "none": only the analog matrix
+      std::erase(backends, std::string("none"));
+      for (const std::string& b : backends) {
+        if (b != "fp32" && b != "fp8" && b != "analog") {
+          std::fprintf(stderr, "bench_scaling: --backends: '%s' is not fp32, fp8, analog or none\n", b.c_str());
+          return 2;
+        }
+      }
     } else if (!std::strcmp(argv[i], "--matrix") && has) {
       matrix = std::atol(argv[++i]);
     } else {
@@ -153,12 +154,19 @@ int main(int argc, char** argv) {
     for (const Row& r : rows) {
       if (r.backend != backend || &r == ref) continue;
       const double rel = r.ps_per_flop / ref->ps_per_flop;
-      if (rel > 1.2 || rel < 1.0 / 1.2) {
-        std::printf("not flat: %s n=%ld width=%ld costs %.2fx per FLOP of n=%ld width=%ld%s\n", backend.c_str(), r.n,
-                    r.width, rel, ref->n, ref->width,
-                    r.width < ref->width ? " (smaller GEMMs: per-step work outside the GEMMs - activations, loss,"
-                                           " gathering the batch, the update's element-wise pass - weighs more)"
-                                         : " (same GEMM shapes: the data set's size - cache misses gathering batches)");
+      if (rel <= 1.2 && rel >= 1.0 / 1.2) continue;
+      std::printf("not flat: %s n=%ld width=%ld costs %.2fx per FLOP of n=%ld width=%ld", backend.c_str(), r.n, r.width,
+                  rel, ref->n, ref->width);
+      if (r.epoch.spread > bench::kMaxSpread || ref->epoch.spread > bench::kMaxSpread) {
+        std::printf(" - not judged: an epoch spread exceeds +-10 %% (a busy machine)\n");
+      } else if (rel > 1.2 && r.width < ref->width) {
+        std::printf(" - likely: smaller GEMMs, so the per-step work outside them (activations, loss, gathering"
+                    " the batch, the update's element-wise pass) weighs more\n");
+      } else if (rel > 1.2) {
+        std::printf(" - likely: same GEMM shapes, a larger data set (cache misses gathering batches)\n");
+      } else {
+        std::printf(" - likely: the reference's larger weight matrices leave the caches (update and packing"
+                    " passes stream them from memory)\n");
       }
     }
   }

@@ -1,23 +1,23 @@
-// Speed harness of the analog MLP (issue: analog training epoch and HWA evaluation pass
-// against the FP32 trainer, measured in the same run on the same 784-256-128-10 network).
-//   mixed:  one mixed-precision training epoch on the pcm_training preset, full periphery
-//           (7-bit DAC, 9-bit ADC, output noise, bound management, read noise folding)
-//   hwa:    one evaluation pass over the 10k test digits of FP32-trained weights programmed
-//           onto the pcm_conventional preset and read 1 h later (full periphery)
-// Usage: bench_analog_speed [--epochs N] [--threads T] [--data DIR]
+// Speed harness of the analog MLP 784-256-128-10 against the FP32 trainer on the same
+// network, all sides measured interleaved in one process (interleave.hpp):
+//   fp32      one FP32 training epoch (10k digits, batch 64, lr 0.02, momentum 0.9)
+//   mixed     one mixed-precision training epoch on the pcm_training preset, full periphery
+//             (7-bit DAC, 9-bit ADC, output noise, bound management, read noise folding)
+//   eval      one FP32 evaluation pass over the 10k test digits
+//   hwa       one evaluation pass of FP32-trained weights programmed onto pcm_conventional
+//             and read 1 h later (full periphery), with each read-noise model of the tile
+// Usage: bench_analog_speed [--rounds N] [--threads T] [--data DIR]
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "bench_util.hpp"
+#include "interleave.hpp"
 #include "pcmsim/core/build_info.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/device/pcm_params.hpp"
 #include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/nn/analog_backend.hpp"
-#include "pcmsim/nn/fp32_backend.hpp"
-#include "pcmsim/nn/trainer.hpp"
 
 using namespace pcmsim;
 
@@ -25,61 +25,9 @@ namespace {
 
 const std::vector<Index> kSizes{784, 256, 128, 10};
 
-nn::Network Fp32Net() {
-  std::vector<nn::BackendPtr> b;
-  for (size_t i = 0; i + 1 < kSizes.size(); ++i) b.push_back(std::make_unique<nn::Fp32Backend>(kSizes[i], kSizes[i + 1]));
-  nn::Network mlp(std::move(b), nn::Activation::kRelu);
-  mlp.Initialize(1);
-  return mlp;
-}
-
-nn::Network AnalogNet(const nn::AnalogOptions& o) {
-  std::vector<nn::BackendPtr> b;
-  for (size_t i = 0; i + 1 < kSizes.size(); ++i) {
-    b.push_back(std::make_unique<nn::AnalogBackend>(kSizes[i], kSizes[i + 1], o, 1, static_cast<Index>(i)));
-  }
-  nn::Network mlp(std::move(b), nn::Activation::kRelu);
-  mlp.Initialize(1);
-  return mlp;
-}
-
-double BestEpoch(const std::vector<nn::EpochMetrics>& h) {
-  double best = 1e300;
-  for (const auto& m : h) best = std::min(best, m.seconds);
-  return best;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  const bench::MnistArgs args = bench::ParseMnistArgs(argc, argv, 3);
-  const int epochs = args.epochs;
-  const io::Dataset train = bench::MnistTrain(args.data);
-  const io::Dataset test = bench::MnistTest(args.data);
-  const std::string src = build_info::kSourceDir;
-  nn::TrainOptions o;
-  o.epochs = epochs;
-  o.eval_every = 0;
-  // The recipe of experiments/mnist_analog_mixed.toml for both: chi with momentum 0.9.
-  o.lr = 0.02;
-  o.momentum = 0.9;
-
-  nn::Network fp32 = Fp32Net();
-  const double fp32_epoch = BestEpoch(nn::Train(fp32, train, nullptr, o, {}));
-  const double fp32_eval = bench::BestSeconds([&] { nn::Evaluate(fp32, test); }, 5);
-
-  nn::AnalogOptions mixed;
-  mixed.training = nn::AnalogTraining::kMixed;
-  mixed.device = experiment::LoadPcmParamsFile(src + "/devices/pcm_training.toml");
-  mixed.headroom = 4.0;
-  nn::Network analog = AnalogNet(mixed);
-  const double mixed_epoch = BestEpoch(nn::Train(analog, train, nullptr, o, {}));
-  const double mixed_acc = nn::Evaluate(analog, test);
-
-  nn::AnalogOptions hwa;
-  hwa.training = nn::AnalogTraining::kHwa;
-  hwa.device = experiment::LoadPcmParamsFile(src + "/devices/pcm_conventional.toml");
-  nn::Network inference = AnalogNet(hwa);
+// FP32-trained weights programmed onto pcm_conventional at t = 0 and read at 1 h.
+nn::Network Deployed(const nn::Network& fp32, const nn::AnalogOptions& o) {
+  nn::Network inference = bench::AnalogMlp(kSizes, o);
   for (Index l = 0; l < fp32.NumLayers(); ++l) {
     inference.weighted(l).backend().SetWeights(fp32.weighted(l).backend().Weights());
     inference.weighted(l).bias() = fp32.weighted(l).bias();
@@ -87,17 +35,69 @@ int main(int argc, char** argv) {
     a.ProgramForInference(0);
     a.ReadAfter(3600.0);
   }
-  const double hwa_eval = bench::BestSeconds([&] { nn::Evaluate(inference, test); }, 5);
-  const double hwa_acc = nn::Evaluate(inference, test);
+  return inference;
+}
 
-  std::printf("threads                               %d\n", NumThreads());
-  std::printf("FP32 epoch (10k digits, batch 64)     %8.3f s (best of %d)\n", fp32_epoch, epochs);
-  std::printf("mixed-precision epoch, pcm_training   %8.3f s (best of %d)  ratio %.2fx  (target <= 3x; aihwkit 0.7.1: 30x, docs/PEERS.md)\n",
-              mixed_epoch, epochs, mixed_epoch / fp32_epoch);
-  std::printf("  test accuracy after %d epochs        %8.2f %%\n", epochs, 100 * mixed_acc);
-  std::printf("FP32 evaluation pass (10k test)       %8.3f s\n", fp32_eval);
-  std::printf("HWA evaluation pass, pcm_conventional %8.3f s  ratio %.2fx  (target <= 3x; aihwkit: 0.15-0.21 s vs 0.03 s)\n",
-              hwa_eval, hwa_eval / fp32_eval);
-  std::printf("  test accuracy at 1 h                %8.2f %%\n", 100 * hwa_acc);
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bench::MnistArgs args = bench::ParseMnistArgs(argc, argv, 7);
+  const io::Dataset train = bench::MnistTrain(args.data);
+  const io::Dataset test = bench::MnistTest(args.data);
+  const std::string src = build_info::kSourceDir;
+  nn::TrainOptions o;
+  // The recipe of experiments/mnist_analog_mixed.toml for both: chi with momentum 0.9.
+  o.lr = 0.02;
+  o.momentum = 0.9;
+
+  nn::Network fp32 = bench::Fp32Mlp(kSizes);
+  bench::EpochRunner run32(fp32, train, o);
+  run32();  // trained weights for the deployed networks (one epoch: ~95 %)
+
+  nn::AnalogOptions mixed;
+  mixed.training = nn::AnalogTraining::kMixed;
+  mixed.device = experiment::LoadPcmParamsFile(src + "/devices/pcm_training.toml");
+  mixed.headroom = 4.0;
+  nn::Network analog = bench::AnalogMlp(kSizes, mixed);
+  bench::EpochRunner run_mixed(analog, train, o);
+
+  nn::AnalogOptions hwa;
+  hwa.training = nn::AnalogTraining::kHwa;
+  hwa.device = experiment::LoadPcmParamsFile(src + "/devices/pcm_conventional.toml");
+  nn::Network inference = Deployed(fp32, hwa);
+  nn::AnalogOptions hwa_frozen = hwa;
+  hwa_frozen.tile.read_noise_model = crossbar::ReadNoiseModel::kFrozen;
+  nn::Network frozen = Deployed(fp32, hwa_frozen);
+
+  bench::Interleaved m(args.epochs, 0.0);
+  const int e32 = m.Add("fp32", [&] { run32(); });
+  const int emx = m.Add("mixed", [&] { run_mixed(); });
+  const int ev = m.Add("eval", [&] { nn::Evaluate(fp32, test); });
+  const int eh = m.Add("hwa", [&] { nn::Evaluate(inference, test); });
+  const int ef = m.Add("hwa frozen", [&] { nn::Evaluate(frozen, test); });
+  m.Measure();
+  const double mixed_acc = nn::Evaluate(analog, test);
+  const double hwa_acc = nn::Evaluate(inference, test);
+  const double frozen_acc = nn::Evaluate(frozen, test);
+
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  std::printf("bench_analog_speed: threads %d, OMP_WAIT_POLICY=%s, %s\n", NumThreads(), policy ? policy : "(unset)",
+              m.Conditions().c_str());
+  std::printf("FP32 epoch (10k digits, batch 64)       %s\n", bench::FormatSeconds(m.Seconds(e32)).c_str());
+  std::printf("mixed-precision epoch, pcm_training     %s\n", bench::FormatSeconds(m.Seconds(emx)).c_str());
+  std::printf("  ratio mixed / FP32 epoch              %s   (target <= 2x; aihwkit 0.7.1: 30x, docs/PEERS.md)\n",
+              bench::FormatRatio(m.Ratio(emx, e32)).c_str());
+  std::printf("  test accuracy after %d epochs          %.2f %%\n", m.rounds() + 1, 100 * mixed_acc);
+  std::printf("FP32 evaluation pass (10k test)         %s\n", bench::FormatSeconds(m.Seconds(ev)).c_str());
+  std::printf("HWA evaluation pass, pcm_conventional   %s   (read noise per MVM, output-referred)\n",
+              bench::FormatSeconds(m.Seconds(eh)).c_str());
+  std::printf("  ratio HWA eval / FP32 eval            %s   (target <= 2x; aihwkit: 0.15-0.21 s vs 0.03 s)\n",
+              bench::FormatRatio(m.Ratio(eh, ev)).c_str());
+  std::printf("  test accuracy at 1 h                  %.2f %%\n", 100 * hwa_acc);
+  std::printf("HWA evaluation pass, frozen read noise  %s   (one realisation per read, one GEMM per tile)\n",
+              bench::FormatSeconds(m.Seconds(ef)).c_str());
+  std::printf("  ratio HWA frozen eval / FP32 eval     %s   (target <= 2x)\n",
+              bench::FormatRatio(m.Ratio(ef, ev)).c_str());
+  std::printf("  test accuracy at 1 h                  %.2f %%\n", 100 * frozen_acc);
   return 0;
 }

@@ -1,6 +1,7 @@
 // Device speed harness: reading 1M PCM cells (drift + 1/f read noise) against generating 1M
-// normal numbers with the same engine and distribution in the same run (target <= 3x), and
-// program-and-verify / statistical programming / SET pulses in cells per second.
+// normal numbers with the same engine and distribution, interleaved in the same run
+// (interleave.hpp; target <= 3x), and program-and-verify / statistical programming / SET
+// pulses in cells per second (medians of interleaved samples).
 // Usage: bench_device [cells=1000000] [reps=9]
 #include <boost/random/normal_distribution.hpp>
 #include <cstdio>
@@ -10,7 +11,7 @@
 #include <numeric>
 #include <vector>
 
-#include "bench_util.hpp"
+#include "interleave.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/device/pcm_array.hpp"
@@ -18,19 +19,6 @@
 using namespace pcmsim;
 
 namespace {
-
-// Interleaved best-of-reps of a baseline and a candidate, so load changes on a shared
-// machine hit both alike. Returns {baseline s, candidate s}.
-std::pair<double, double> BestPair(const std::function<void()>& base, const std::function<void()>& cand, int reps) {
-  double b = 1e300, c = 1e300;
-  base();
-  cand();
-  for (int i = 0; i < reps; ++i) {
-    b = std::min(b, bench::BestSeconds(base, 1, 0));
-    c = std::min(c, bench::BestSeconds(cand, 1, 0));
-  }
-  return {b, c};
-}
 
 void Run(Index n, int reps, int threads) {
   SetNumThreads(threads);
@@ -46,35 +34,46 @@ void Run(Index n, int reps, int threads) {
   };
   // First read at a time (computes drift and sigma) vs repeated reads at the same time
   // (cached expected G and sigma). SetTemperature(T_ref) drops the cache without changes.
-  const auto [t_normals, t_read] = BestPair(draw, [&] { a.SetTemperature(300.0); a.Read(3600.0, out, true); }, reps);
-  a.Read(3600.0, out, true);
-  a.Read(3600.0, out, true);  // the second read at one time fills the cache
-  const double t_read_again = BestPair(draw, [&] { a.Read(3600.0, out, true); }, reps).second;
-  const double t_expect = bench::BestSeconds([&] { a.ExpectedConductance(3600.0, out); }, reps);
   // Cells programmed at different times (every other cell): the per-cell log path.
   device::PcmArray b(p, n, 2);
   b.ProgramStatistical(ArrayD::LinSpaced(n, 0.0, p.g_max), 0.0);
   std::vector<Index> half(static_cast<size_t>(n / 2));
   for (size_t j = 0; j < half.size(); ++j) half[j] = Index(2 * j);
   b.ProgramStatistical(half, std::vector<double>(half.size(), 10e-6), 100.0);
-  const double t_read_mixed = BestPair(draw, [&] { b.SetTemperature(300.0); b.Read(3600.0, out, true); }, reps).second;
-  std::printf("threads %d, %ld cells\n", threads, static_cast<long>(n));
-  std::printf("  1M normals (boost ziggurat, xoshiro256++, serial): %8.2f ms\n", 1e3 * t_normals);
-  std::printf("  Read with noise, common t_prog:   %8.2f ms  ratio %.2f x normals\n", 1e3 * t_read, t_read / t_normals);
-  std::printf("  Read again at the same time:      %8.2f ms  ratio %.2f x normals\n", 1e3 * t_read_again,
-              t_read_again / t_normals);
-  std::printf("  Read with noise, mixed t_prog:    %8.2f ms  ratio %.2f x normals\n", 1e3 * t_read_mixed,
-              t_read_mixed / t_normals);
-  std::printf("  ExpectedConductance (no noise):   %8.2f ms  ratio %.2f x normals\n", 1e3 * t_expect, t_expect / t_normals);
+  device::PcmArray c(p, n, 3);
+  c.ProgramStatistical(ArrayD::LinSpaced(n, 0.0, p.g_max), 0.0);
+  c.Read(3600.0, out, true);
+  bench::Interleaved m(reps, 0.0);
+  const int i_norm = m.Add("normals", draw);
+  const int i_read = m.Add("read", [&] { a.SetTemperature(300.0); a.Read(3600.0, out, true); });
+  const int i_again = m.Add("read again", [&] { c.Read(3600.0, out, true); });
+  const int i_mixed = m.Add("read mixed", [&] { b.SetTemperature(300.0); b.Read(3600.0, out, true); });
+  const int i_exp = m.Add("expected", [&] { a.ExpectedConductance(3600.0, out); });
+  m.Measure();
+  std::printf("threads %d, %ld cells (%s)\n", threads, static_cast<long>(n), m.Conditions().c_str());
+  std::printf("  1M normals (boost ziggurat, xoshiro256++, serial): %s\n",
+              bench::FormatSeconds(m.Seconds(i_norm), 1e3, "ms").c_str());
+  const auto line = [&](const char* what, int id) {
+    std::printf("  %-34s %8.2f ms  ratio to normals %s\n", what, 1e3 * m.Seconds(id).median,
+                bench::FormatRatio(m.Ratio(id, i_norm)).c_str());
+  };
+  line("Read with noise, common t_prog:", i_read);
+  line("Read again at the same time:", i_again);
+  line("Read with noise, mixed t_prog:", i_mixed);
+  line("ExpectedConductance (no noise):", i_exp);
   const ArrayD targets = ArrayD::LinSpaced(n, 0.0, p.g_max);
   double t_now = 1000.0;
   device::ProgramStats st;
-  const double t_pv = bench::BestSeconds([&] { st = a.ProgramVerify(targets, t_now += 1.0); }, std::max(1, reps / 2), 0);
-  const double t_stat = bench::BestSeconds([&] { a.ProgramStatistical(targets, t_now += 1.0); }, reps);
   std::vector<Index> cells(static_cast<size_t>(n));
   std::iota(cells.begin(), cells.end(), Index(0));
   const std::vector<int> ones(cells.size(), 1);
-  const double t_set = bench::BestSeconds([&] { a.ApplySet(cells, ones, t_now += 1.0); }, reps);
+  bench::Interleaved rates(std::max(3, reps / 2), 0.0);
+  const int i_pv = rates.Add("program verify", [&] { st = a.ProgramVerify(targets, t_now += 1.0); });
+  const int i_stat = rates.Add("statistical", [&] { a.ProgramStatistical(targets, t_now += 1.0); });
+  const int i_set = rates.Add("set", [&] { a.ApplySet(cells, ones, t_now += 1.0); });
+  rates.Measure();
+  const double t_pv = rates.Seconds(i_pv).median, t_stat = rates.Seconds(i_stat).median,
+               t_set = rates.Seconds(i_set).median;
   std::printf("  ProgramVerify:      %10.3g cells/s  (%.2f pulses/cell, %.2f s)\n", double(n) / t_pv, st.MeanPulses(), t_pv);
   std::printf("  ProgramStatistical: %10.3g cells/s\n", double(n) / t_stat);
   std::printf("  ApplySet (1 pulse): %10.3g cells/s\n", double(n) / t_set);

@@ -1,96 +1,70 @@
-// End-to-end speed harness of the FP32 trainer: in one run, our FP32 GEMM rate (1024^3)
-// and the MNIST MLP's training rate, both in GFLOP/s, and their ratio.
-// Usage: bench_mlp_speed [--epochs N] [--threads T] [--data DIR]
+// End-to-end speed harness of the digital trainers on the MNIST MLP 784-256-128-10, batch 64,
+// 10k training digits. All sides are measured interleaved in one process (interleave.hpp):
+//   gemm      ParallelGemm 1024^3 on all threads: the FP32 GEMM rate the MLP is compared to
+//   fp32      one FP32 training epoch on all threads
+//   fp32/1t   the same epoch on one thread (thread scaling; only with more than one thread)
+//   fp8       one epoch of the mnist_fp8 recipe (Wang et al. 2018)
+//   eval      one FP32 evaluation pass over the 10k test digits
+// and prints the MLP's GEMM rate as a share of the GEMM's, the thread speed-up and the FP8 /
+// FP32 epoch ratio, each with its spread ("unreliable" beyond +-10 %).
+// Usage: bench_mlp_speed [--rounds N] [--threads T] [--data DIR]
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <string>
 
 #include "bench_util.hpp"
+#include "interleave.hpp"
 #include "pcmsim/core/parallel.hpp"
-#include "pcmsim/core/random.hpp"
-#include "pcmsim/core/build_info.hpp"
-#include "pcmsim/nn/fp32_backend.hpp"
-#include "pcmsim/nn/fp8_backend.hpp"
-#include "pcmsim/nn/trainer.hpp"
 
 using namespace pcmsim;
 
-namespace {
-
-// The best FP32 GEMM rate we have: ParallelGemm on all threads, or one plain Eigen product.
-double GemmGflops(Index n) {
-  Rng rng(1);
-  Matrix a(n, n), b(n, n), c(n, n);
-  for (Index i = 0; i < a.size(); ++i) {
-    a.data()[i] = static_cast<float>(rng.Uniform());
-    b.data()[i] = static_cast<float>(rng.Uniform());
-  }
-  const double s_par = bench::BestSeconds([&] { ParallelGemm(a, false, b, false, c); }, 5);
-  const double s_one = bench::BestSeconds([&] { c.noalias() = a * b; }, 5);
-  const double d = static_cast<double>(n);
-  std::printf("FP32 GEMM %ld^3: ParallelGemm %.1f GFLOP/s, one Eigen product %.1f GFLOP/s\n", static_cast<long>(n),
-              2.0 * d * d * d / s_par / 1e9, 2.0 * d * d * d / s_one / 1e9);
-  return 2.0 * d * d * d / std::min(s_par, s_one) / 1e9;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  const bench::MnistArgs args = bench::ParseMnistArgs(argc, argv, 5);
-  const int epochs = args.epochs;
+  const bench::MnistArgs args = bench::ParseMnistArgs(argc, argv, 7);
   const io::Dataset train = bench::MnistTrain(args.data);
   const io::Dataset test = bench::MnistTest(args.data);
+  const std::vector<Index> sizes{784, 256, 128, 10};
+  const int threads = NumThreads();
 
-  const double gemm = GemmGflops(1024);
-  std::vector<nn::BackendPtr> b;
-  b.push_back(std::make_unique<nn::Fp32Backend>(784, 256));
-  b.push_back(std::make_unique<nn::Fp32Backend>(256, 128));
-  b.push_back(std::make_unique<nn::Fp32Backend>(128, 10));
-  nn::Network mlp(std::move(b), nn::Activation::kRelu);
-  mlp.Initialize(1);
-  nn::TrainOptions o;
-  o.epochs = epochs;
-  o.eval_every = 0;
-  const auto h = nn::Train(mlp, train, nullptr, o, {});
-  double best = 1e300, sum = 0;
-  for (const auto& m : h) {
-    best = std::min(best, m.seconds);
-    sum += m.seconds;
+  const Index n = 1024;
+  const Matrix a = bench::RandomSquare(n, 1), b = bench::RandomSquare(n, 2);
+  Matrix c(n, n);
+  nn::Network fp32 = bench::Fp32Mlp(sizes), fp32_one = bench::Fp32Mlp(sizes), fp8 = bench::Fp8Mlp(sizes);
+  nn::TrainOptions o;  // batch 64, lr 0.05, momentum 0.9 (constant lr in the runner)
+  bench::EpochRunner run32(fp32, train, o), run32_one(fp32_one, train, o), run8(fp8, train, o);
+
+  bench::Interleaved m(args.epochs, 0.2);
+  const int gemm = m.Add("gemm", [&] { ParallelGemm(a, false, b, false, c); });
+  const int e32 = m.Add("fp32", [&] { run32(); });
+  const int e1 = threads > 1 ? m.Add("fp32/1t", [&] {
+    SetNumThreads(1);
+    run32_one();
+    SetNumThreads(threads);
+  })
+                             : -1;
+  const int e8 = m.Add("fp8", [&] { run8(); });
+  const int ev = m.Add("eval", [&] { nn::Evaluate(fp32, test); });
+  m.Measure();
+
+  const double gemm_flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+  const double epoch_flops = bench::MlpTrainFlopsPerSample(sizes) * static_cast<double>(train.Samples());
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  std::printf("bench_mlp_speed: threads %d, OMP_WAIT_POLICY=%s, %s\n", threads, policy ? policy : "(unset)",
+              m.Conditions().c_str());
+  const bench::Estimate tg = m.Seconds(gemm), t32 = m.Seconds(e32), t8 = m.Seconds(e8);
+  std::printf("FP32 GEMM 1024^3 (ParallelGemm)  %8.1f GFLOP/s   (%s per call)\n", gemm_flops / tg.median / 1e9,
+              bench::FormatSeconds(tg, 1e3, "ms").c_str());
+  std::printf("FP32 epoch (10k digits, batch 64) %s   %.1f GFLOP/s   (PyTorch 1.13+OpenBLAS, 2 threads: 0.10-0.67 s, docs/PEERS.md)\n",
+              bench::FormatSeconds(t32).c_str(), epoch_flops / t32.median / 1e9);
+  std::printf("ratio MLP rate / GEMM rate        %s   (target >= 50 %%)\n",
+              bench::FormatRatio(bench::Scaled(m.Ratio(gemm, e32), epoch_flops / gemm_flops), true).c_str());
+  if (e1 >= 0) {
+    std::printf("FP32 epoch on one thread          %s\n", bench::FormatSeconds(m.Seconds(e1)).c_str());
+    std::printf("speed-up %d threads / 1 thread     %s   (target >= 1.6x with 2 threads)\n", threads,
+                bench::FormatRatio(m.Ratio(e1, e32)).c_str());
   }
-  // MACs per sample: forward and weight-gradient GEMMs of every layer, input-gradient GEMMs
-  // of all layers but the first (its input gradient is never needed).
-  const double fwd = 784.0 * 256 + 256.0 * 128 + 128.0 * 10;
-  const double bwd = 256.0 * 128 + 128.0 * 10;
-  const double flops_epoch = 2.0 * (2 * fwd + bwd) * static_cast<double>(train.Samples());
-  const double mlp_rate = flops_epoch / best / 1e9;
-  const double eval = bench::BestSeconds([&] { nn::Evaluate(mlp, test); }, 5);
-
-  std::printf("threads                         %d\n", NumThreads());
-  std::printf("FP32 GEMM baseline (best of two) %8.1f GFLOP/s\n", gemm);
-  std::printf("MLP 784-256-128-10, batch 64    %8.1f GFLOP/s (best of %d epochs)\n", mlp_rate, epochs);
-  std::printf("ratio MLP / GEMM                %8.1f %%   (target >= 50 %%)\n", 100 * mlp_rate / gemm);
-  std::printf("epoch time (10k digits)         %8.3f s best, %.3f s mean   (PyTorch 1.13+OpenBLAS, 2 threads: 0.10-0.14 s, docs/PEERS.md)\n",
-              best, sum / static_cast<double>(h.size()));
-  std::printf("eval pass (10k test images)     %8.3f s   (PyTorch: 0.03 s, docs/PEERS.md)\n", eval);
-
-  // The FP8 path of experiments/mnist_fp8.toml (Wang et al. 2018): fp8 (1,5,2) data and
-  // errors, 16-bit first and last layer, (1,6,9) accumulation in chunks of 64, (1,6,9)
-  // master weights with stochastic rounding.
-  nn::Fp8Options f8;
-  f8.edge_data_format = "fp16_169";
-  std::vector<nn::BackendPtr> b8;
-  const Index sizes[] = {784, 256, 128, 10};
-  for (int l = 0; l < 3; ++l) {
-    b8.push_back(std::make_unique<nn::Fp8Backend>(sizes[l], sizes[l + 1], f8, StreamSeed(1, "fp8_layer", l),
-                                                  l == 0 || l == 2));
-  }
-  nn::Network mlp8(std::move(b8), nn::Activation::kRelu);
-  mlp8.Initialize(1);
-  nn::TrainOptions o8 = o;
-  o8.epochs = 2;
-  double best8 = 1e300;
-  for (const auto& m : nn::Train(mlp8, train, nullptr, o8, {})) best8 = std::min(best8, m.seconds);
-  std::printf("FP8 epoch (mnist_fp8 recipe)    %8.3f s best of 2   ratio to FP32 epoch %.2fx   (target <= 6x)\n", best8,
-              best8 / best);
+  std::printf("eval pass (10k test images)       %s   (PyTorch: 0.03 s, docs/PEERS.md)\n",
+              bench::FormatSeconds(m.Seconds(ev)).c_str());
+  std::printf("FP8 epoch (mnist_fp8 recipe)      %s\n", bench::FormatSeconds(t8).c_str());
+  std::printf("ratio FP8 epoch / FP32 epoch      %s   (target <= 4x)\n", bench::FormatRatio(m.Ratio(e8, e32)).c_str());
   return 0;
 }

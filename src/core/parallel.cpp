@@ -1,20 +1,20 @@
-// ParallelFor over shape-determined chunks (OpenMP when built with it) and the
-// deterministic column/row-blocked GEMM built on it.
+// ParallelFor over shape-determined chunks on pcmsim's own thread pool (spin briefly, then
+// sleep) and the deterministic column/row-blocked GEMM built on it.
 #include "pcmsim/core/parallel.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
+#include <vector>
 
 #include "pcmsim/core/error.hpp"
 
-#ifdef PCMSIM_HAVE_OPENMP
-#include <omp.h>
-#endif
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -80,6 +80,154 @@ struct AllocatorSettings {
 };
 const AllocatorSettings kAllocatorSettings;
 
+// How long an idle worker spins on the job counter before it sleeps. Training runs short
+// parallel regions back to back (a few per layer and step, tens of microseconds apart); a
+// worker that went to sleep after each (as OpenMP does under OMP_WAIT_POLICY=PASSIVE) pays
+// a futex wake-up per region, which cost more than the second thread saved. A worker that
+// keeps spinning forever (OpenMP's default ACTIVE-like policy) steals a core from other
+// processes on a shared machine. 200 us covers the gaps between the regions of one step.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+// pcmsim's own thread pool behind ParallelFor: persistent workers, a job is the chunk range
+// of one ParallelFor, chunks are claimed from an atomic counter (any thread may run any
+// chunk: callers' results depend on the chunk bounds only, never on who ran them). The
+// calling thread works too. Workers are started on first use, up to NumThreads() - 1.
+//
+// Hand-over: the caller (one at a time, run_mutex_) writes the job fields, opens the job in
+// state_ (release) and announces it in word_ (sequence << 16 | helpers wanted), waking
+// sleepers. A worker joins by a compare-and-swap on state_ that succeeds only while the job
+// is open and fewer than `helpers` have joined; only then does it read the job fields
+// (acquire) and claim chunks. The caller works too; when no chunk is left to claim it closes
+// the job and waits for the workers that joined (at most the chunks they hold). It never
+// waits for a worker that is asleep or descheduled: such a worker finds the job closed and
+// skips it. So a busy machine costs at worst the serial time, never a wake-up per region.
+// The pool is never destroyed (workers end with the process); a forked child (which has no
+// workers) runs serially.
+class Pool {
+ public:
+  static Pool& Instance() {
+    static Pool* pool = new Pool;  // leaked on purpose: no join at exit
+    return *pool;
+  }
+
+  // Runs fn over the chunks with `threads` threads (the caller and threads - 1 workers).
+  // Returns false without running anything when the pool is busy: a nested ParallelFor (from
+  // inside a chunk) or one from another application thread; the caller then runs serially.
+  bool Run(int threads, Index n, Index grain, Index chunks, const std::function<void(Index, Index)>& fn) {
+    if (tl_inside_ || getpid() != owner_pid_) return false;
+    std::unique_lock<std::mutex> busy(run_mutex_, std::try_to_lock);
+    if (!busy.owns_lock()) return false;
+    const int helpers = std::min(threads - 1, kMaxWorkers);
+    Grow(helpers);
+    fn_ = &fn;
+    n_ = n;
+    grain_ = grain;
+    chunks_ = chunks;
+    next_.store(0, std::memory_order_relaxed);
+    error_ = nullptr;
+    state_.store(0, std::memory_order_release);  // open, nobody joined
+    word_.store(((word_.load(std::memory_order_relaxed) >> 16) + 1) << 16 | static_cast<std::uint64_t>(helpers),
+                std::memory_order_release);
+    word_.notify_all();
+    tl_inside_ = true;
+    Work();
+    tl_inside_ = false;
+    state_.fetch_or(kClosed, std::memory_order_acq_rel);
+    for (int spins = 0; (state_.load(std::memory_order_acquire) & ~kClosed) != 0; ++spins) {
+      if (spins > 64) std::this_thread::yield();
+    }
+    fn_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
+    return true;
+  }
+
+ private:
+  static constexpr int kMaxWorkers = 0xffff;
+  static constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
+
+  Pool() : owner_pid_(getpid()) {}
+
+  void Grow(int workers) {
+    while (static_cast<int>(workers_.size()) < workers) {
+      const std::uint64_t seen = word_.load(std::memory_order_acquire);
+      workers_.emplace_back([this, seen] { WorkerLoop(seen); });
+      workers_.back().detach();
+    }
+  }
+
+  // Claims and runs chunks until none is left; the first exception is kept for the caller.
+  void Work() {
+    for (Index c = next_.fetch_add(1, std::memory_order_relaxed); c < chunks_;
+         c = next_.fetch_add(1, std::memory_order_relaxed)) {
+      try {
+        (*fn_)(c * grain_, std::min(n_, (c + 1) * grain_));
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+    }
+  }
+
+  // Joins the open job announced by word w if it still wants helpers: true if joined (then
+  // Work and leave). A job announced after w was read is left at once (its helper count may
+  // be smaller); the worker's loop then sees its word.
+  bool Join(std::uint64_t w) {
+    std::uint64_t st = state_.load(std::memory_order_acquire);
+    while ((st & kClosed) == 0 && st < (w & 0xffff)) {
+      if (state_.compare_exchange_weak(st, st + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        if (word_.load(std::memory_order_acquire) == w) return true;
+        state_.fetch_sub(1, std::memory_order_acq_rel);
+        return false;
+      }
+    }
+    return false;
+  }
+
+  [[noreturn]] void WorkerLoop(std::uint64_t seen) {
+    tl_inside_ = true;
+    for (;;) {
+      // Spin for a while, then sleep until the job word changes.
+      std::uint64_t w = word_.load(std::memory_order_acquire);
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int k = 0; w == seen; ++k) {
+        if ((k & 63) == 63 && std::chrono::steady_clock::now() - t0 > kSpin) {
+          word_.wait(seen, std::memory_order_acquire);
+        } else {
+          CpuRelax();
+        }
+        w = word_.load(std::memory_order_acquire);
+      }
+      seen = w;
+      if (Join(w)) {
+        Work();
+        state_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+
+  static void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    std::this_thread::yield();
+#endif
+  }
+
+  const pid_t owner_pid_;
+  std::mutex run_mutex_, error_mutex_;
+  std::vector<std::thread> workers_;  // detached; kept for their count
+  std::atomic<std::uint64_t> word_{0};   // job announcements
+  std::atomic<std::uint64_t> state_{kClosed};  // kClosed bit | workers in the current job
+  std::atomic<Index> next_{0};
+  // Job fields: written by the caller before the job opens, read by workers that joined.
+  const std::function<void(Index, Index)>* fn_ = nullptr;
+  Index n_ = 0, grain_ = 1, chunks_ = 0;
+  std::exception_ptr error_;
+  static thread_local bool tl_inside_;
+};
+
+thread_local bool Pool::tl_inside_ = false;
+
 }  // namespace
 
 void SetNumThreads(int n) {
@@ -100,40 +248,9 @@ void ParallelFor(Index n, Index grain, const std::function<void(Index, Index)>& 
   const int threads = static_cast<int>(std::min<Index>(NumThreads(), chunks));
   for (int peak = PeakThreads().load(); threads > peak && !PeakThreads().compare_exchange_weak(peak, threads);) {
   }
-  if (threads <= 1) {
+  if (threads <= 1 || !Pool::Instance().Run(threads, n, grain, chunks, fn)) {
     for (Index c = 0; c < chunks; ++c) fn(c * grain, std::min(n, (c + 1) * grain));
-    return;
   }
-  std::exception_ptr error;
-  std::mutex error_mutex;
-#ifdef PCMSIM_HAVE_OPENMP
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks; ++c) {
-    try {
-      fn(c * grain, std::min(n, (c + 1) * grain));
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-    }
-  }
-#else
-  std::atomic<Index> next{0};
-  auto worker = [&] {
-    for (Index c = next++; c < chunks; c = next++) {
-      try {
-        fn(c * grain, std::min(n, (c + 1) * grain));
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
-#endif
-  if (error) std::rethrow_exception(error);
 }
 
 Index GemmBlockWidth(Index dim, double flops) {

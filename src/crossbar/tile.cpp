@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "pcmsim/core/error.hpp"
+#include "pcmsim/crossbar/gaussian.hpp"
 #include "pcmsim/crossbar/ir_drop.hpp"
 
 namespace pcmsim::crossbar {
@@ -102,13 +104,33 @@ void Tile::ProgramPairs(const MatrixD& target_diff, double t_s) {
   }
 }
 
+// The frozen read-noise realisation of a read at t_s: stream keyed by the read time's bits
+// (the same time gives the same noisy devices, also after a checkpoint restore) and the
+// kind of read (0 whole tile, 1 pulsed weights only).
+Rng Tile::FrozenNoiseStream(double t_s, int kind) const {
+  std::uint64_t bits;
+  static_assert(sizeof bits == sizeof t_s);
+  std::memcpy(&bits, &t_s, sizeof bits);
+  return MakeStream(seed_, kind == 0 ? "read_noise_frozen" : "read_noise_frozen_partial", tile_index_, bits);
+}
+
 void Tile::RefreshCache(double t_s) {
   const Index rc = rows_ * cols_;
   const bool ir = opt_.r_wire > 0.0;
-  const bool noise = opt_.read_noise;
+  const bool frozen = opt_.read_noise && opt_.read_noise_model == ReadNoiseModel::kFrozen;
+  const bool noise = opt_.read_noise && !frozen;  // per-MVM: variances into the cache
   array_->ExpectedConductance(t_s, ws_.g);
-  if (noise) array_->ReadNoiseStd(t_s, ws_.sigma);
+  if (opt_.read_noise) array_->ReadNoiseStd(t_s, ws_.sigma);
   events_.array_reads += ws_.g.size();
+  // Frozen: the conductances every MVM until the next read sees, g + sigma z; the line sums
+  // (read energy) keep the expected g.
+  if (frozen) {
+    Rng rng = FrozenNoiseStream(t_s, 0);
+    ws_.z.resize(ws_.g.size());
+    FillGaussian(rng, ws_.z.data(), ws_.g.size(), ws_.gauss_scratch);
+    ws_.g_read = ws_.g + ws_.sigma * ws_.z.cast<double>();
+  }
+  const ArrayD& g_used = frozen ? ws_.g_read : ws_.g;
   auto effective = [&](const MatrixD& g) {
     return opt_.ir_drop_model == IrDropModel::kFast ? IrDropEffectiveFast(g, opt_.r_wire)
                                                     : IrDropEffectiveExact(g, opt_.r_wire);
@@ -128,9 +150,10 @@ void Tile::RefreshCache(double t_s) {
   for (int p = 0; p < opt_.pairs_per_weight; ++p) {
     const double s = map_.significance[p];
     for (int sign = 0; sign < 2; ++sign) {
-      const Eigen::Map<const MatrixD> g(ws_.g.data() + (2 * p + sign) * rc, rows_, cols_);
-      cache_.col_g += g.colwise().sum().transpose().array();
-      cache_.row_g += g.rowwise().sum().array();
+      const Eigen::Map<const MatrixD> g_exp(ws_.g.data() + (2 * p + sign) * rc, rows_, cols_);
+      const Eigen::Map<const MatrixD> g(g_used.data() + (2 * p + sign) * rc, rows_, cols_);
+      cache_.col_g += g_exp.colwise().sum().transpose().array();
+      cache_.row_g += g_exp.rowwise().sum().array();
       const double coef = (sign == 0 ? s : -s) / g_max;
       if (ir) {
         wf += coef * effective(g);
@@ -262,6 +285,7 @@ bool Tile::CanRereadDirty(double t_s) const {
 void Tile::RereadDirty(double t_s) {
   const Index rc = rows_ * cols_;
   const int devices = 2 * opt_.pairs_per_weight;
+  const bool frozen = opt_.read_noise && opt_.read_noise_model == ReadNoiseModel::kFrozen;
   const bool noise = opt_.read_noise;
   const size_t n = dirty_.size() * static_cast<size_t>(devices);
   ws_.cells.resize(n);
@@ -272,6 +296,11 @@ void Tile::RereadDirty(double t_s) {
   ws_.sigma_new.resize(static_cast<Index>(n));
   array_->EvalCells(ws_.cells, t_s, ws_.g_new.data(), noise ? ws_.sigma_new.data() : nullptr);
   events_.array_reads += static_cast<std::int64_t>(n);
+  if (frozen) {  // a fresh realisation for the re-read devices (in dirty_ order)
+    Rng rng = FrozenNoiseStream(t_s, 1);
+    ws_.z.resize(static_cast<Index>(n));
+    FillGaussian(rng, ws_.z.data(), static_cast<Index>(n), ws_.gauss_scratch);
+  }
   const double g_max = array_->g_max();
   for (size_t k = 0; k < dirty_.size(); ++k) {
     const Index pos = dirty_[k], i = pos % rows_, j = pos / rows_;
@@ -283,6 +312,13 @@ void Tile::RereadDirty(double t_s) {
       cache_.col_g[j] += g - ws_.g[cell];
       cache_.row_g[i] += g - ws_.g[cell];
       ws_.g[cell] = g;
+      if (frozen) {
+        const Index c = static_cast<Index>(k * devices + d);
+        const double sg = ws_.sigma_new[c];
+        ws_.sigma[cell] = sg;
+        wf += ((d % 2 == 0 ? s : -s) / g_max) * (g + sg * static_cast<double>(ws_.z[c]));
+        continue;
+      }
       wf += ((d % 2 == 0 ? s : -s) / g_max) * g;  // same terms and order as RefreshCache
       if (noise) {
         const double sg = ws_.sigma_new[static_cast<Index>(k * devices + d)];
@@ -291,7 +327,7 @@ void Tile::RereadDirty(double t_s) {
       }
     }
     cache_.w_fwd(i, j) = static_cast<float>(wf);
-    if (noise) cache_.var(i, j) = static_cast<float>(var);
+    if (noise && !frozen) cache_.var(i, j) = static_cast<float>(var);
     dirty_flag_[static_cast<size_t>(pos)] = 0;
   }
   drift_rate_ = std::max(drift_rate_, array_->MaxDriftRate(ws_.cells));

@@ -19,6 +19,7 @@ std::string_view ToString(DriftCompensation e) {
   }
   return "?";
 }
+std::string_view ToString(ReadNoiseModel e) { return e == ReadNoiseModel::kPerMvm ? "per_mvm" : "frozen"; }
 std::string_view ToString(IrDropModel e) { return e == IrDropModel::kFast ? "fast" : "exact"; }
 std::string_view ToString(ProgramMethod e) {
   return e == ProgramMethod::kStatistical ? "statistical" : "program_verify";

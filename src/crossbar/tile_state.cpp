@@ -32,7 +32,7 @@ void Tile::SaveState(const std::string& prefix, TileStateMap& state) const {
   state[prefix + "cache_g"] = ws_.g.matrix();
   if (opt_.read_noise) {
     state[prefix + "cache_sigma"] = ws_.sigma.matrix();
-    state[prefix + "cache_var"] = cache_.var.cast<double>();
+    if (cache_.var.size() > 0) state[prefix + "cache_var"] = cache_.var.cast<double>();  // per-MVM model only
   }
   state[prefix + "cache_w_fwd"] = cache_.w_fwd.cast<double>();
   state[prefix + "cache_col_g"] = cache_.col_g.matrix();
@@ -76,11 +76,10 @@ void Tile::LoadState(const std::string& prefix, const TileStateMap& state) {
   }
   const Index rc = rows_ * cols_;
   ws_.g = GetState(state, prefix + "cache_g", n, 1).array();
-  if (opt_.read_noise) {
-    ws_.sigma = GetState(state, prefix + "cache_sigma", n, 1).array();
+  cache_.var.resize(0, 0);
+  if (opt_.read_noise) ws_.sigma = GetState(state, prefix + "cache_sigma", n, 1).array();
+  if (opt_.read_noise && opt_.read_noise_model == ReadNoiseModel::kPerMvm) {
     cache_.var = GetState(state, prefix + "cache_var", rows_, cols_).cast<float>();
-  } else {
-    cache_.var.resize(0, 0);
   }
   cache_.w_fwd = GetState(state, prefix + "cache_w_fwd", rows_, cols_).cast<float>();
   cache_.w_bwd.resize(0, 0);

@@ -42,6 +42,8 @@ TileOptions LoadTileOptions(io::ConfigReader& cfg, std::string_view prefix) {
   o.ir_drop_model = cfg.GetEnum<IrDropModel>(p + ".ir_drop_model", o.ir_drop_model,
                                              {{"fast", IrDropModel::kFast}, {"exact", IrDropModel::kExact}});
   o.read_noise = cfg.GetBool(p + ".read_noise", o.read_noise);
+  o.read_noise_model = cfg.GetEnum<ReadNoiseModel>(p + ".read_noise_model", o.read_noise_model,
+                                                   {{"per_mvm", ReadNoiseModel::kPerMvm}, {"frozen", ReadNoiseModel::kFrozen}});
   o.drift_compensation = cfg.GetEnum<DriftCompensation>(p + ".drift_compensation", o.drift_compensation,
                                                         {{"none", DriftCompensation::kNone},
                                                          {"global", DriftCompensation::kGlobal},

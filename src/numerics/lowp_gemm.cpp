@@ -24,6 +24,7 @@
 #include "pcmsim/numerics/lowp_gemm.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -66,21 +67,60 @@ bool RoundProducts(const LowpGemmOptions& o) {
   return !IsFp32(o.product_format) && !ProductsExact(o.a_format, o.b_format, o.product_format);
 }
 
-// Packs op(M) rows [panel*pr, panel*pr + pr) x all k as panel-major, k-major, zero padded.
-std::vector<float> PackRows(const Matrix& mat, bool transpose, Index rows, Index k, Index pr) {
+// Packs op(M) rows [panel*pr, panel*pr + pr) x all k as panel-major, k-major, zero padded,
+// into out (resized; every element is written). Reads run along M's columns.
+void PackRows(const Matrix& mat, bool transpose, Index rows, Index k, Index pr, std::vector<float>& out) {
   const Index panels = (rows + pr - 1) / pr;
-  std::vector<float> out(static_cast<std::size_t>(panels * k * pr), 0.0f);
+  out.resize(static_cast<std::size_t>(panels * k * pr));
   for (Index p = 0; p < panels; ++p) {
     const Index r_end = std::min(pr, rows - p * pr);
     float* dst = out.data() + p * k * pr;
-    for (Index kk = 0; kk < k; ++kk) {
+    if (!transpose) {
+      for (Index kk = 0; kk < k; ++kk) {
+        const float* src = mat.data() + kk * mat.rows() + p * pr;  // column kk, rows p*pr...
+        for (Index r = 0; r < r_end; ++r) dst[kk * pr + r] = src[r];
+        for (Index r = r_end; r < pr; ++r) dst[kk * pr + r] = 0.0f;
+      }
+    } else {
       for (Index r = 0; r < r_end; ++r) {
-        const Index i = p * pr + r;
-        dst[kk * pr + r] = transpose ? mat(kk, i) : mat(i, kk);
+        const float* src = mat.data() + (p * pr + r) * mat.rows();  // column p*pr + r, all k
+        for (Index kk = 0; kk < k; ++kk) dst[kk * pr + r] = src[kk];
+      }
+      for (Index r = r_end; r < pr; ++r) {
+        for (Index kk = 0; kk < k; ++kk) dst[kk * pr + r] = 0.0f;
       }
     }
   }
-  return out;
+}
+
+// Per packed panel (width rows or columns x k): the smallest nonzero |v| (+inf if none),
+// and over all panels the largest |v| (+inf if any NaN or inf). One pass on the bit
+// patterns (|v| orders like its bits; zero's bits - 1 wrap to the largest unsigned value).
+struct PanelStats {
+  std::vector<float> min_nonzero;
+  double max_abs = 0.0;
+};
+
+PanelStats Stats(const std::vector<float>& v, Index k, Index width) {
+  const Index per = k * width, panels = per > 0 ? static_cast<Index>(v.size()) / per : 0;
+  PanelStats st;
+  st.min_nonzero.resize(static_cast<std::size_t>(panels));
+  std::uint32_t hi = 0;
+  for (Index p = 0; p < panels; ++p) {
+    const float* x = v.data() + p * per;
+    std::uint32_t lo = 0xffffffffu, top = 0;
+    for (Index i = 0; i < per; ++i) {
+      const std::uint32_t a = std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu;
+      lo = std::min(lo, a - 1u);
+      top = std::max(top, a);
+    }
+    st.min_nonzero[static_cast<std::size_t>(p)] =
+        lo == 0xffffffffu ? std::numeric_limits<float>::infinity() : std::bit_cast<float>(lo + 1u);
+    hi = std::max(hi, top);
+  }
+  st.max_abs = hi >= 0x7f800000u ? std::numeric_limits<double>::infinity()
+                                 : static_cast<double>(std::bit_cast<float>(hi));
+  return st;
 }
 
 // Accumulation step policies: s (a float32 sum of two accumulator values) -> R(s).
@@ -124,38 +164,71 @@ struct VeltkampStep {
   }
 };
 
-// One kPr x kNr tile of C over all k, written column-major to out (ld = kPr). kLeanProd:
-// products are known to stay within the product format's range (see RunVeltkamp).
-template <bool kRoundProd, FastPath PP, class Step, bool kLeanProd = false>
-void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const VecRound<V>& prod, Step& step,
-                 float* out) {
+// Product rounding policies (products a b are exact in float32 whenever they are rounded
+// by the lean or Veltkamp policy; see RunVeltkamp):
+// Full: the magic kernel with overflow and flush handling (any float32 product).
+template <FastPath PP>
+struct ProdFull {
+  const VecRound<V>* prod;
+  F operator()(F p) const { return prod->template Nearest<PP>(p); }
+};
+// Lean: no product exceeds the product format's largest value and the format keeps
+// subnormals: the magic kernel without its overflow and flush selects.
+struct ProdLean {
+  const VecRound<V>* prod;
+  F operator()(F p) const { return prod->NearestInRange(p); }
+};
+// Veltkamp: additionally every nonzero product of the tile lies in the product format's
+// normal range: then rounding to the format's grid is rounding to its precision, which the
+// 3-operation Veltkamp split does exactly (exhaustive test in lowp_gemm_test.cpp). Zero
+// products stay zero (with their sign: c = 0 * K, y = c - (c - p) keeps the sign of p).
+struct ProdVeltkamp {
+  internal::VeltkampRound<V> round;
+  F operator()(F p) const { return round(p); }
+};
+
+// Indices kk of a B panel's k range at which some of its kNr values is nonzero, or null (all
+// k). Skipping the others is exact for nearest rounding: their products are +-0, and
+// adding +-0 to an accumulator value s returns s (s is never -0: sums start at +0 and only
+// -0 + -0 gives -0), which every nearest rounding leaves unchanged. Not used with
+// stochastic rounding (it would shift the random streams) or with NaN/inf in A (0 * inf).
+struct KList {
+  const std::int32_t* ks = nullptr;
+  Index count = 0;
+};
+
+// One kPr x kNr tile of C over all k, written column-major to out (ld = kPr). With
+// kRoundProd every product goes through prod_round (a policy above) before it is added.
+template <bool kRoundProd, class Prod, class Step>
+void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const Prod& prod_round, Step& step,
+                 float* out, KList list = {}) {
   F outer[kMr][kNr];
   for (auto& row : outer)
     for (auto& v : row) v = V::Set(0.0f);
+  Index pos = 0;
   for (Index k0 = 0; k0 < k; k0 += chunk) {
     const Index k1 = std::min(k, k0 + chunk);
     F inner[kMr][kNr];
     for (auto& row : inner)
       for (auto& v : row) v = V::Set(0.0f);
-    for (Index kk = k0; kk < k1; ++kk) {
+    const auto mac = [&](Index kk) __attribute__((always_inline)) {
       F av[kMr];
       for (int r = 0; r < kMr; ++r) av[r] = V::Load(ap + kk * kPr + r * V::kWidth);
       for (int c = 0; c < kNr; ++c) {
         const F bv = V::Set(bp[kk * kNr + c]);
         for (int r = 0; r < kMr; ++r) {
           if constexpr (kRoundProd) {
-            F p;
-            if constexpr (kLeanProd) {
-              p = prod.NearestInRange(V::Mul(av[r], bv));
-            } else {
-              p = prod.template Nearest<PP>(V::Mul(av[r], bv));
-            }
-            inner[r][c] = step(V::Add(inner[r][c], p), r * kNr + c);
+            inner[r][c] = step(V::Add(inner[r][c], prod_round(V::Mul(av[r], bv))), r * kNr + c);
           } else {  // a b exact in float32: a fused a b + s equals RN32(p + s)
             inner[r][c] = step(V::MulAdd(av[r], bv, inner[r][c]), r * kNr + c);
           }
         }
       }
+    };
+    if (list.ks == nullptr) {
+      for (Index kk = k0; kk < k1; ++kk) mac(kk);
+    } else {
+      for (; pos < list.count && list.ks[pos] < k1; ++pos) mac(list.ks[pos]);
     }
     for (int r = 0; r < kMr; ++r) {
       for (int c = 0; c < kNr; ++c) outer[r][c] = step(V::Add(outer[r][c], inner[r][c]), r * kNr + c);
@@ -166,9 +239,48 @@ void MicroKernel(const float* ap, const float* bp, Index k, Index chunk, const V
   }
 }
 
+// Per B panel, the k indices with a nonzero value (CSR), kept only for panels where at
+// least 1/8 of the k range is zero (else the dense loop is as fast).
+struct ZeroSkip {
+  std::vector<std::int32_t> ks;
+  std::vector<Index> begin;  // panel p: ks[begin[p] .. begin[p + 1]); begin[p] < 0: dense
+  std::vector<Index> end;
+  KList Panel(Index p) const {
+    const auto i = static_cast<std::size_t>(p);
+    if (begin.empty() || begin[i] < 0) return {};
+    return {ks.data() + begin[i], end[i] - begin[i]};
+  }
+};
+
+ZeroSkip BuildZeroSkip(const std::vector<float>& b, Index k, Index panels) {
+  ZeroSkip z;
+  z.begin.resize(static_cast<std::size_t>(panels));
+  z.end.resize(static_cast<std::size_t>(panels));
+  for (Index p = 0; p < panels; ++p) {
+    const float* bp = b.data() + p * k * kNr;
+    const Index start = static_cast<Index>(z.ks.size());
+    for (Index kk = 0; kk < k; ++kk) {
+      bool any = false;
+      for (int c = 0; c < kNr; ++c) any |= bp[kk * kNr + c] != 0.0f;
+      if (any) z.ks.push_back(static_cast<std::int32_t>(kk));
+    }
+    const Index count = static_cast<Index>(z.ks.size()) - start;
+    if (count * 8 > k * 7) {  // dense enough: drop the list
+      z.ks.resize(static_cast<std::size_t>(start));
+      z.begin[static_cast<std::size_t>(p)] = -1;
+    } else {
+      z.begin[static_cast<std::size_t>(p)] = start;
+      z.end[static_cast<std::size_t>(p)] = start + count;
+    }
+  }
+  return z;
+}
+
 struct Packed {
-  std::vector<float> a, b;  // A row panels (kPr), B^T column panels (kNr)
+  const std::vector<float>& a;  // A row panels (kPr)
+  const std::vector<float>& b;  // B^T column panels (kNr)
   Index m, n, k;
+  PanelStats a_stats, b_stats;
 };
 
 // Runs tile_fn(ip, jp, tile) over all tiles (parallel over column panels) and scatters the
@@ -210,34 +322,57 @@ void RunExact(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
           }
         }
         ExactStep<P, kStochastic> step{&acc, rngs.data()};
-        MicroKernel<kRoundProd, P>(pk.a.data() + ip * pk.k * kPr, pk.b.data() + jp * pk.k * kNr, pk.k, chunk, prod,
-                                   step, tile);
+        MicroKernel<kRoundProd>(pk.a.data() + ip * pk.k * kPr, pk.b.data() + jp * pk.k * kNr, pk.k, chunk,
+                                ProdFull<P>{&prod}, step, tile);
       },
       c);
 }
 
+// Tile (ip, jp) has no nonzero product in the product format's subnormal range when
+// a_stats.min_nonzero[ip] * b_stats.min_nonzero[jp] >= the format's smallest normal.
+
 // Fast nearest accumulation; with kCheck, tiles that overflowed are recomputed exactly.
-// kRoundProd: products are first rounded (exactly, by the magic kernel) into a product
-// format whose values all lie on the accumulator's grid, so every accumulation step still
-// adds two accumulator values and the Veltkamp step stays exact (the argument above).
-// kLeanProd (with kRoundProd): no product can exceed the product format's largest value and
-// the format keeps subnormals, so products take the shorter in-range rounding.
+// kRoundProd: products are first rounded (exactly) into a product format whose values all
+// lie on the accumulator's grid, so every accumulation step still adds two accumulator
+// values and the Veltkamp step stays exact (the argument above). kLeanProd (with
+// kRoundProd): no product can exceed the product format's largest value and the format
+// keeps subnormals, so products take the shorter in-range rounding, or the 3-operation
+// Veltkamp rounding in tiles whose nonzero products all lie in the format's normal range
+// (decided per tile from the operand panels' smallest nonzero magnitudes).
 template <bool kCheck, bool kRoundProd = false, bool kLeanProd = false>
 void RunVeltkamp(const Packed& pk, Index chunk, const LowpGemmOptions& o, Matrix& c) {
   const VecRound<V> acc(internal::MakeRoundConstants(o.accum_format));
   const VecRound<V> prod(internal::MakeRoundConstants(kRoundProd ? o.product_format : o.accum_format));
   const float max_finite = static_cast<float>(o.accum_format.MaxFinite());
+  const std::vector<float>& a_min = pk.a_stats.min_nonzero;
+  const std::vector<float>& b_min = pk.b_stats.min_nonzero;
+  const double prod_min_normal = o.product_format.MinNormal();
+  const ProdVeltkamp prod_veltkamp{internal::VeltkampRound<V>(o.product_format.mantissa_bits)};
+  // Zero skipping (nearest rounding only here; A must be free of NaN/inf).
+  const ZeroSkip skip = std::isfinite(pk.a_stats.max_abs) ? BuildZeroSkip(pk.b, pk.k, (pk.n + kNr - 1) / kNr) : ZeroSkip{};
   RunTiles(
       pk,
       [&](Index ip, Index jp, float* tile) {
         const float* ap = pk.a.data() + ip * pk.k * kPr;
         const float* bp = pk.b.data() + jp * pk.k * kNr;
+        const KList list = skip.Panel(jp);
         VeltkampStep<kCheck> step{internal::VeltkampRound<V>(o.accum_format.mantissa_bits)};
-        MicroKernel<kRoundProd, FastPath::kMagic, VeltkampStep<kCheck>, kLeanProd>(ap, bp, pk.k, chunk,
-                                                                                   kRoundProd ? prod : acc, step, tile);
+        if constexpr (kLeanProd) {
+          const double lo = static_cast<double>(a_min[static_cast<std::size_t>(ip)]) *
+                            static_cast<double>(b_min[static_cast<std::size_t>(jp)]);
+          if (lo >= prod_min_normal) {  // +inf (a zero panel) qualifies too: all products are 0
+            MicroKernel<true>(ap, bp, pk.k, chunk, prod_veltkamp, step, tile, list);
+          } else {
+            MicroKernel<true>(ap, bp, pk.k, chunk, ProdLean{&prod}, step, tile, list);
+          }
+        } else {
+          MicroKernel<kRoundProd>(ap, bp, pk.k, chunk, ProdFull<FastPath::kMagic>{kRoundProd ? &prod : &acc}, step,
+                                  tile, list);
+        }
         if (!step.InRange(max_finite)) {
           ExactStep<FastPath::kMagic, false> exact{&acc, nullptr};
-          MicroKernel<kRoundProd, FastPath::kMagic>(ap, bp, pk.k, chunk, kRoundProd ? prod : acc, exact, tile);
+          MicroKernel<kRoundProd>(ap, bp, pk.k, chunk, ProdFull<FastPath::kMagic>{kRoundProd ? &prod : &acc}, exact,
+                                  tile, list);
         }
       },
       c);
@@ -249,23 +384,16 @@ bool GridWithin(const FloatFormat& prod, const FloatFormat& acc) {
          prod.MaxFinite() <= acc.MaxFinite() && prod.MinNormal() >= acc.MinNormal();
 }
 
-// Largest |v| of a packed operand; +inf if any NaN/inf.
-double MaxAbs(const std::vector<float>& v) {
-  double m = 0;
-  for (float x : v) {
-    const double ax = std::fabs(static_cast<double>(x));
-    if (!(ax <= m)) m = std::isnan(ax) ? std::numeric_limits<double>::infinity() : ax;
-  }
-  return m;
-}
-
 // True if no rounded partial sum can exceed the accumulator's max finite value: exact
-// partial sums are <= k max|a| max|b|, and each of the <= 2k + 2 roundings on a path grows a
-// magnitude by a factor <= 1 + 2^-p.
-bool OverflowImpossible(const Packed& pk, const LowpGemmOptions& o) {
-  const double growth =
-      std::pow(1.0 + std::ldexp(1.0, -o.accum_format.Precision()), 2.0 * static_cast<double>(pk.k) + 2.0);
-  const double bound = static_cast<double>(pk.k) * MaxAbs(pk.a) * MaxAbs(pk.b) * growth;
+// partial sums are <= k max|a| max|b|, and each of the <= 2k + 2 accumulation roundings on a
+// path grows a magnitude by a factor <= 1 + 2^-p (p: the accumulator's precision). With
+// rounded products, each of the k products also grows by <= 1 + 2^-q (q: the product
+// format's precision) before it is added.
+bool OverflowImpossible(const Packed& pk, const LowpGemmOptions& o, bool rounded_products = false) {
+  const double k = static_cast<double>(pk.k);
+  double growth = std::pow(1.0 + std::ldexp(1.0, -o.accum_format.Precision()), 2.0 * k + 2.0);
+  if (rounded_products) growth *= std::pow(1.0 + std::ldexp(1.0, -o.product_format.Precision()), k);
+  const double bound = static_cast<double>(pk.k) * pk.a_stats.max_abs * pk.b_stats.max_abs * growth;
   return bound < o.accum_format.MaxFinite();
 }
 
@@ -285,8 +413,10 @@ void Dispatch(const Packed& pk, Index chunk, const LowpGemmOptions& o, std::uint
     // Products of packed operands are exact in float32 only up to 24 bits; beyond that the
     // float32 product is already rounded, which the in-range kernel would round again.
     const bool lean = o.product_format.subnormals && o.a_format.Precision() + o.b_format.Precision() <= 24 &&
-                      MaxAbs(pk.a) * MaxAbs(pk.b) <= o.product_format.MaxFinite();
-    if (lean)
+                      pk.a_stats.max_abs * pk.b_stats.max_abs <= o.product_format.MaxFinite();
+    if (lean && OverflowImpossible(pk, o, true))
+      RunVeltkamp<false, true, true>(pk, chunk, o, c);
+    else if (lean)
       RunVeltkamp<true, true, true>(pk, chunk, o, c);
     else
       RunVeltkamp<true, true>(pk, chunk, o, c);
@@ -345,9 +475,13 @@ void LowpGemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose
     c.setZero();
     return;
   }
-  Packed pk{PackRows(a, transpose_a, m, k, kPr), PackRows(b, !transpose_b, n, k, kNr), m, n, k};
-  if (!IsFp32(o.a_format)) RoundArray(o.a_format, pk.a.data(), pk.a.data(), static_cast<Index>(pk.a.size()));
-  if (!IsFp32(o.b_format)) RoundArray(o.b_format, pk.b.data(), pk.b.data(), static_cast<Index>(pk.b.size()));
+  // Packing buffers are reused across calls (per thread: LowpGemm may run on several).
+  thread_local std::vector<float> a_buf, b_buf;
+  PackRows(a, transpose_a, m, k, kPr, a_buf);
+  PackRows(b, !transpose_b, n, k, kNr, b_buf);
+  if (!IsFp32(o.a_format)) RoundArray(o.a_format, a_buf.data(), a_buf.data(), static_cast<Index>(a_buf.size()));
+  if (!IsFp32(o.b_format)) RoundArray(o.b_format, b_buf.data(), b_buf.data(), static_cast<Index>(b_buf.size()));
+  const Packed pk{a_buf, b_buf, m, n, k, Stats(a_buf, k, kPr), Stats(b_buf, k, kNr)};
   const Index chunk = o.chunk == 0 ? k : o.chunk;
   if (internal::MakeRoundConstants(o.accum_format).path == FastPath::kMagic) {
     Dispatch<FastPath::kMagic>(pk, chunk, o, seed, c);

@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <cstring>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "pcmsim/core/error.hpp"
@@ -32,6 +34,52 @@ TEST(ParallelTest, ForRethrowsOnCaller) {
                  if (b == 50) throw std::runtime_error("boom");
                }),
                std::runtime_error);
+}
+
+// The pool's hand-over: many short regions back to back (each must see its own job, never
+// a stale one), with the thread count changing between them.
+TEST(ParallelTest, BackToBackRegionsEachRunExactlyOnce) {
+  for (int threads : {2, 3, 1, 2}) {
+    SetNumThreads(threads);
+    for (int r = 0; r < 2000; ++r) {
+      const Index n = 1 + r % 9;
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      ParallelFor(n, 1, [&](Index b, Index e) {
+        for (Index i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+      });
+      for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "region " << r << ", " << threads << " threads";
+    }
+  }
+  SetNumThreads(0);
+}
+
+// A ParallelFor inside a chunk runs (serially, on that thread) and covers its range; so does
+// one started from a second application thread while the pool is busy.
+TEST(ParallelTest, NestedAndConcurrentCallsCoverTheirRanges) {
+  SetNumThreads(2);
+  std::vector<std::atomic<int>> hits(64 * 32);
+  ParallelFor(64, 1, [&](Index b, Index e) {
+    for (Index i = b; i < e; ++i) {
+      ParallelFor(32, 4, [&](Index b2, Index e2) {
+        for (Index j = b2; j < e2; ++j) hits[static_cast<size_t>(i * 32 + j)]++;
+      });
+    }
+  });
+  for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+  std::atomic<long> sum_a{0}, sum_b{0};
+  auto job = [](std::atomic<long>& sum) {
+    for (int r = 0; r < 200; ++r) {
+      ParallelFor(100, 3, [&](Index b, Index e) {
+        for (Index i = b; i < e; ++i) sum += i;
+      });
+    }
+  };
+  std::thread other([&] { job(sum_b); });
+  job(sum_a);
+  other.join();
+  EXPECT_EQ(sum_a.load(), 200L * 4950);
+  EXPECT_EQ(sum_b.load(), 200L * 4950);
+  SetNumThreads(0);
 }
 
 TEST(ParallelTest, GemmMatchesEigenAndIsThreadInvariant) {

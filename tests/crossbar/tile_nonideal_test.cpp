@@ -132,6 +132,62 @@ TEST(TileNonIdealTest, FoldedReadNoiseMatchesPerDeviceReadsInDistribution) {
   EXPECT_GT(v.minCoeff(), 0.0f);
 }
 
+// The frozen read-noise model: one realisation per read. Within a read every MVM and every
+// sample sees the same noisy devices (outputs repeat exactly, no variance-GEMM in the
+// cache); reads at different times are independent realisations whose spread over reads
+// equals the per-device model's spread (what the per-MVM model draws per sample); a read at
+// the same time again gives the same realisation.
+TEST(TileNonIdealTest, FrozenReadNoiseIsOneRealisationPerRead) {
+  TileOptions opt = IdealOptions();
+  opt.read_noise = true;
+  opt.read_noise_model = ReadNoiseModel::kFrozen;
+  TileOptions per_mvm = opt;
+  per_mvm.read_noise_model = ReadNoiseModel::kPerMvm;
+  const Index rows = 48, cols = 40, reads = 400;
+  const double t = 3600.0;
+  const Matrix w = RandomMatrix(rows, cols, 10);
+  Matrix x = RandomMatrix(cols, 1, 11);
+  x /= x.cwiseAbs().maxCoeff();
+  Tile tile(rows, cols, device::ConventionalParams(), opt, 12, 0);
+  Tile ref(rows, cols, device::ConventionalParams(), per_mvm, 12, 0);
+  tile.Program(w, 0.0);
+  ref.Program(w, 0.0);
+  tile.ReadAt(t);
+  ref.ReadAt(t);
+  EXPECT_EQ(tile.cache().var.size(), 0) << "frozen noise needs no variance GEMM";
+  EXPECT_GT(ref.cache().var.size(), 0);
+  const Matrix xb = x.replicate(1, 8);
+  Matrix y1, y2;
+  tile.Forward(xb, y1);
+  tile.Forward(xb, y2);
+  EXPECT_EQ(y1, y2) << "two MVMs of one read differ";
+  for (Index b = 1; b < xb.cols(); ++b) EXPECT_EQ(y1.col(b), y1.col(0)) << "samples of one MVM differ";
+  tile.ReadAt(t);  // the same time again: the same realisation
+  tile.Forward(xb, y2);
+  EXPECT_EQ(y1, y2);
+  // Over reads at distinct times (1e-9 relative apart: drift and sigma are unchanged to
+  // float precision) the outputs spread as the per-MVM model's samples do.
+  Matrix yf(rows, reads), yp;
+  Matrix y;
+  for (Index r = 0; r < reads; ++r) {
+    tile.ReadAt(t * (1.0 + 1e-9 * static_cast<double>(r + 1)));
+    tile.Forward(x, y);
+    yf.col(r) = y.col(0);
+  }
+  ref.Forward(x.replicate(1, reads), yp);
+  auto variances = [](const Matrix& m) {
+    const Vector mu = m.rowwise().mean();
+    return ((m.colwise() - mu).array().square().rowwise().sum() / float(m.cols() - 1)).eval();
+  };
+  const ArrayF vf = variances(yf), vp = variances(yp);
+  // Both variance estimates have relative SE sqrt(2/399) per output; pooled over 48 outputs
+  // the ratio's SE is ~1.4 %; allow 6 %. Means agree within 6 SE of the mean.
+  std::printf("  frozen (over reads) / per-MVM (over samples) read-noise variance ratio %.4f\n", vf.sum() / vp.sum());
+  EXPECT_NEAR(vf.sum() / vp.sum(), 1.0, 0.06);
+  EXPECT_LT((yf.rowwise().mean() - yp.rowwise().mean()).cwiseAbs().maxCoeff(),
+            6 * std::sqrt(2 * vp.maxCoeff() / reads));
+}
+
 TEST(TileNonIdealTest, BoundManagementRecoversSaturatedOutputs) {
   TileOptions opt = IdealOptions();
   opt.forward.output_bound = 12.0;

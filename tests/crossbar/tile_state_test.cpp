@@ -13,8 +13,13 @@ namespace {
 
 using testing::RandomMatrix;
 
-TEST(TileStateTest, SaveLoadContinuesBitIdentically) {
+class TileStateTest : public ::testing::TestWithParam<ReadNoiseModel> {};
+
+// Both read-noise models: the frozen one keeps its realisation in the saved cache (no
+// variance matrix) and re-draws the same one for a read at the same time.
+TEST_P(TileStateTest, SaveLoadContinuesBitIdentically) {
   TileOptions opt;
+  opt.read_noise_model = GetParam();
   opt.max_rows = 40;
   opt.max_cols = 30;
   opt.drift_compensation = DriftCompensation::kPerColumn;
@@ -58,6 +63,7 @@ TEST(TileStateTest, SaveLoadContinuesBitIdentically) {
   AnalogMatrix d(70, 50, device::ConventionalParams(), opt, 3);
   PCMSIM_EXPECT_THROW_MSG(d.LoadState("layer0/", missing), IoError, "layer0/tile0_1/out_gain");
 }
+INSTANTIATE_TEST_SUITE_P(ReadNoise, TileStateTest, ::testing::Values(ReadNoiseModel::kPerMvm, ReadNoiseModel::kFrozen));
 
 // Event counts survive a checkpoint as numbers, and subtracting undoes adding.
 TEST(TileEventsTest, NumbersRoundTripAndSubtractionUndoesAddition) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "numerics/round_kernels.hpp"
@@ -175,6 +176,68 @@ TEST(LowpGemm, RoundedProductsMatchReference) {
   }
 }
 
+// The rounded-product path decides per tile between the 3-operation Veltkamp product
+// rounding (every nonzero product in the normal range) and the magic kernel (a product may
+// be subnormal): one tiny operand in one row and one column sends the tiles touching them
+// down the second path, the rest down the first; all bit-exact against the reference, for
+// 1 and 2 threads.
+TEST(LowpGemm, RoundedProductsMixedTilesMatchReference) {
+  Matrix a = RandomMatrix(70, 200, 5), b = RandomMatrix(200, 23, 6, 4.0f);
+  a(3, 7) = 3e-12f;   // a * b below (1,6,9)'s smallest normal 2^-30
+  b(11, 9) = -2e-11f;
+  a.row(40).setZero();  // a zero panel row: its products are all zero
+  LowpGemmOptions o = Fp8Options(64);
+  o.a_format = o.b_format = FormatByName("fp16_169");
+  const Matrix want = Reference(a, b, o);
+  for (int threads : {1, 2}) {
+    SetNumThreads(threads);
+    Matrix c;
+    LowpGemm(a, false, b, false, c, o);
+    EXPECT_EQ(c, want) << threads << " threads, max diff " << (c - want).cwiseAbs().maxCoeff();
+    o.a_format = FormatByName("e5m2");  // (1,5,2) x (1,6,9): the first layer's weight gradient
+    LowpGemm(a, false, b, false, c, o);
+    EXPECT_EQ(c, Reference(a, b, o)) << threads << " threads";
+    o.a_format = FormatByName("fp16_169");
+  }
+  SetNumThreads(0);
+}
+
+// Zero skipping: B panels with zero (and -0) entries at most k skip those k; exact against
+// the reference for every Veltkamp path (fp8 x fp8 exact products, (1,6,9) rounded
+// products), and an inf in A still meets B's zeros (inf * 0 = NaN, as the reference says).
+TEST(LowpGemm, ZeroSkippingIsExact) {
+  Matrix a = RandomMatrix(40, 150, 7, 2.0f), b = RandomMatrix(150, 13, 8, 3.0f);
+  Rng rng(9);
+  for (Index i = 0; i < b.size(); ++i) {
+    if (rng.Uniform() < 0.8) b.data()[i] = (rng.Uniform() < 0.5) ? 0.0f : -0.0f;
+  }
+  b.row(3).setZero();
+  for (const char* fmt : {"fp8_152", "fp16_169"}) {
+    for (Index chunk : {Index{1}, Index{16}, Index{0}}) {
+      LowpGemmOptions o = Fp8Options(chunk);
+      o.a_format = o.b_format = FormatByName(fmt);
+      Matrix c;
+      LowpGemm(a, false, b, false, c, o);
+      const Matrix want = Reference(a, b, o);
+      for (Index i = 0; i < c.size(); ++i) {
+        ASSERT_EQ(std::memcmp(&c.data()[i], &want.data()[i], 4), 0)
+            << fmt << " chunk " << chunk << " i " << i << ": " << c.data()[i] << " vs " << want.data()[i];
+      }
+    }
+  }
+  Matrix ainf = a;
+  ainf(5, 3) = std::numeric_limits<float>::infinity();  // meets b's all-zero row 3
+  LowpGemmOptions o = Fp8Options(64);
+  Matrix c;
+  LowpGemm(ainf, false, b, false, c, o);
+  const Matrix want = Reference(ainf, b, o);
+  EXPECT_TRUE(std::isnan(want(5, 0)));
+  for (Index i = 0; i < c.size(); ++i) {
+    const float x = c.data()[i], y = want.data()[i];
+    EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << "i " << i << ": " << x << " vs " << y;
+  }
+}
+
 TEST(LowpGemm, OverflowingSumsMatchReference) {
   // Products up to 57344^2 = 3.3e9: a few of them overflow (1,6,9) (max 8.6e9) to the +-inf
   // marker, and later terms of the other sign must not bring the sum back (exact fallback).
@@ -216,6 +279,68 @@ TEST(DoubleRounding, VeltkampSplitIsNearestEvenExhaustive) {
     for (std::size_t i = 0; i < xs.size(); ++i) bad += ys[i] != RoundToFormat(f, xs[i]);
     EXPECT_EQ(bad, 0) << name;
   }
+}
+
+// The rounded-product fast path of LowpGemm: a product p = a b of two operands whose
+// precisions sum to <= 24 is exact in float32, and when p = 0 or p lies in the product
+// format's normal range (and below its largest value) the 3-operation Veltkamp rounding of
+// p equals the in-range magic-constant rounding used before, bit for bit. Checked over
+// every pair of finite operand codes of e5m2 x (1,6,9) and e4m3 x (1,6,9), and every
+// positive (1,6,9) code times every (1,6,9) significand in two binades (one near the
+// smallest normal product, where the condition starts to hold); sign symmetry covers the
+// negatives of the last set.
+TEST(DoubleRounding, VeltkampRoundsInRangeProductsLikeTheMagicKernel) {
+  using V = internal::NativeV;
+  const FloatFormat prod = FormatByName("fp16_169");
+  const internal::VecRound<V> magic(internal::MakeRoundConstants(prod));
+  const internal::VeltkampRound<V> veltkamp(prod.mantissa_bits);
+  const float min_normal = static_cast<float>(prod.MinNormal()), max_finite = static_cast<float>(prod.MaxFinite());
+  const auto codes = [](const FloatFormat& f, bool positive_only) {
+    std::vector<float> v;
+    const std::uint64_t n = std::uint64_t{1} << (f.Bits() - (positive_only ? 1 : 0));
+    for (std::uint64_t c = 0; c < n; ++c) {
+      const double x = Decode(f, c);
+      if (std::isfinite(x)) v.push_back(static_cast<float>(x));
+    }
+    return v;
+  };
+  long checked = 0, bad = 0;
+  std::vector<float> p(V::kWidth), y1(V::kWidth), y2(V::kWidth);
+  const auto check = [&](const std::vector<float>& as, const std::vector<float>& bs) {
+    std::vector<float> ps;
+    ps.reserve(as.size() * bs.size() / 4);
+    for (float a : as) {
+      for (float b : bs) {
+        const float q = a * b;  // exact: precisions sum to <= 24, no float32 underflow
+        const float aq = std::fabs(q);
+        if (q == 0.0f || (aq >= min_normal && aq <= max_finite)) ps.push_back(q);
+      }
+      if (ps.size() >= (1u << 20) || a == as.back()) {
+        while (ps.size() % V::kWidth != 0) ps.push_back(0.0f);
+        for (std::size_t i = 0; i < ps.size(); i += V::kWidth) {
+          const auto x = V::Load(&ps[i]);
+          V::Store(y1.data(), veltkamp(x));
+          V::Store(y2.data(), magic.NearestInRange(x));
+          for (int l = 0; l < V::kWidth; ++l) {
+            if (std::memcmp(&y1[l], &y2[l], 4) != 0 && ++bad < 5) {
+              ADD_FAILURE() << std::hexfloat << "p=" << ps[i + l] << " veltkamp " << y1[l] << " magic " << y2[l];
+            }
+          }
+        }
+        checked += static_cast<long>(ps.size());
+        ps.clear();
+      }
+    }
+  };
+  const std::vector<float> f169 = codes(prod, false);
+  check(codes(FormatByName("e5m2"), false), f169);
+  check(codes(FormatByName("e4m3"), false), f169);
+  std::vector<float> sig;  // the 1024 significands of [1, 2), and the same scaled by 2^-20
+  for (int m = 0; m < 1024; ++m) sig.push_back(1.0f + static_cast<float>(m) / 1024.0f);
+  for (int m = 0; m < 1024; ++m) sig.push_back(std::ldexp(1.0f + static_cast<float>(m) / 1024.0f, -20));
+  check(codes(prod, true), sig);
+  EXPECT_EQ(bad, 0);
+  EXPECT_GT(checked, 50'000'000L);
 }
 
 TEST(LowpGemm, Fp32FormatsEqualFp32Gemm) {

@@ -10,7 +10,7 @@
 
 namespace pcmsim {
 
-// Threads used by ParallelFor (default: hardware concurrency, or OMP_NUM_THREADS).
+// Threads used by ParallelFor (pcmsim's own pool; OMP_* variables play no part).
 // The default (n = 0) is PCMSIM_THREADS when set (a whole number >= 1; anything else is a
 // ConfigError) or the hardware concurrency.
 void SetNumThreads(int n);

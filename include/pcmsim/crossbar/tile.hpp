@@ -125,8 +125,9 @@ class Tile {
   struct Workspace {
     Matrix xt, yt, sq, var_out, xs, xts, ys, x_nl, y_nl;
     Eigen::RowVectorXf scale, scale_s;
-    ArrayF gauss, gauss_scratch, share;
-    ArrayD g, sigma;          // per cell, as last read into the cache
+    ArrayF gauss, gauss_scratch, share, z;
+    ArrayD g, sigma;          // per cell, as last read into the cache (g: expected)
+    ArrayD g_read;            // frozen read noise: g + sigma z of the last full read
     ArrayD g_new, sigma_new;  // re-read of the pulsed weights' cells
     std::vector<Index> saturated, cells;
     std::vector<int> counts;
@@ -134,6 +135,7 @@ class Tile {
 
   void ProgramPairs(const MatrixD& target_diff, double t_s);
   void RefreshCache(double t_s);
+  Rng FrozenNoiseStream(double t_s, int kind) const;
   void Calibrate(bool record_reference);
   void Mvm(Dir dir, const Eigen::Ref<const Matrix>& x, Matrix& y, Rng& rng);
   void AnalogPass(Dir dir, const PeripheryOptions& p, const Matrix& xt, Matrix& yt, Rng& rng,

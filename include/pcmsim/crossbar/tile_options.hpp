@@ -29,7 +29,23 @@ enum class ProgramMethod {
   kProgramVerify,  // iterative program-and-verify (device ProgramVerify)
 };
 
+// How per-device read noise enters an MVM (with read_noise on). A modelling choice with a
+// cost; README "Read noise: per MVM or frozen per read".
+enum class ReadNoiseModel {
+  // Every sample of every MVM sees fresh noise on every device. Output i uses only the
+  // devices of row i, so the noise is referred to the output exactly (in distribution) as
+  // one Gaussian of variance sum_j sigma_ij^2 x_j^2 per output and sample. Costs a second
+  // GEMM (sigma^2 times x^2) per MVM.
+  kPerMvm,
+  // One realisation per read: each read of the tile (programming, ReadAt at an evaluation
+  // time, training re-reads) draws every device's noise once, keyed by the read time, and
+  // folds it into the cached conductances; all MVMs until the next read see the same noisy
+  // devices (as aihwkit's inference tiles do). One GEMM per MVM, as without read noise.
+  kFrozen,
+};
+
 std::string_view ToString(DriftCompensation e);
+std::string_view ToString(ReadNoiseModel e);
 std::string_view ToString(IrDropModel e);
 std::string_view ToString(ProgramMethod e);
 
@@ -49,9 +65,10 @@ struct TileOptions {
   // pitch for fine metal lines at 25 uS cells; sweep it.
   double r_wire = 0.0;
   IrDropModel ir_drop_model = IrDropModel::kFast;  // kExact: tiles up to 128 x 128 only
-  // Fold per-device read noise (device ReadNoiseStd at the read time) into an
-  // output-referred Gaussian of variance sum_j x_j^2 sigma_ij^2 (one extra GEMM).
+  // Per-device read noise (device ReadNoiseStd at the read time), as read_noise_model says.
   bool read_noise = true;
+  // Per MVM (today's default, bit-identical to earlier results) or frozen per read.
+  ReadNoiseModel read_noise_model = ReadNoiseModel::kPerMvm;
   DriftCompensation drift_compensation = DriftCompensation::kGlobal;
   // Sample vectors in the drift-compensation calibration batch, [1, 65536]; inputs are a
   // fixed uniform [-1, 1] draw of the tile's "drift_cal" stream.

@@ -18,5 +18,6 @@ void RegisterQuantize(CLI::App& app);
 void RegisterCompare(CLI::App& app);
 void RegisterEnergy(CLI::App& app);
 void RegisterSweep(CLI::App& app);
+void RegisterServe(CLI::App& app);
 
 }  // namespace pcmsim::cli

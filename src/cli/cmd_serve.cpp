@@ -1,7 +1,6 @@
 // `pcmsim serve RESULT.h5... [--port 8080] [--host 127.0.0.1] [--workers N]`: the live demo.
 // Loads the trained networks (analog ones programmed once onto their device preset), then
 // serves the page and its JSON API until interrupted.
-#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -21,7 +20,7 @@ struct ServeArgs {
   std::vector<std::string> results;
   std::string host = "127.0.0.1";
   int port = 8080;
-  int workers = 0;
+  int workers = 4;
 };
 
 HttpServer* g_server = nullptr;
@@ -34,7 +33,7 @@ extern "C" void StopOnSignal(int) {
 void Serve(const ServeArgs& a) {
   // One request = one thread: the network copies run single-threaded, requests in parallel.
   SetNumThreads(1);
-  const int workers = a.workers > 0 ? a.workers : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  const int workers = a.workers;
   std::cerr << "pcmsim serve: loading " << a.results.size() << " result file(s), " << workers
             << " copies each (analog layers are programmed once per copy)\n";
   serve::Api api(serve::LoadModels(a.results, workers));
@@ -63,8 +62,8 @@ void RegisterServe(CLI::App& app) {
   cmd->add_option("results", args->results, "Result files of `pcmsim run` (any backend)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--port", args->port, "TCP port (0 = any free port; the address is printed)")->check(CLI::Range(0, 65535));
   cmd->add_option("--host", args->host, "Address to bind (default loopback only)");
-  cmd->add_option("--workers", args->workers, "Network copies per model = requests served at once per model "
-                                              "(0 = hardware threads, at most 4)")->check(CLI::Range(0, 64));
+  cmd->add_option("--workers", args->workers, "Network copies per model (default 4): requests served at once per "
+                                              "model; each keeps the analog read of its last time")->check(CLI::Range(1, 64));
   cmd->callback([args] { Serve(*args); });
 }
 

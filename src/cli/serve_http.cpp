@@ -2,6 +2,7 @@
 #include "serve_http.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <exception>
@@ -36,6 +37,14 @@ HttpServer::HttpServer(const serve::Api& api, const std::string& host, int port)
   // Bodies above the API's limit are refused while reading (no buffering of huge bodies);
   // the error handler turns httplib's 413 into the API's 400 with a reason.
   s.set_payload_max_length(serve::kMaxBodyBytes);
+  // SO_REUSEADDR (restart while old connections linger) but not httplib's default
+  // SO_REUSEPORT, which would let a second server share a port in use without an error.
+  // Small JSON answers: no Nagle delay waiting for the client's delayed ACK (~40 ms).
+  s.set_tcp_nodelay(true);
+  s.set_socket_options([](auto sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   for (const web::Asset& a : web::kAssets) {
     const std::string_view path = a.path;
     auto handler = [a](const httplib::Request&, httplib::Response& res) {

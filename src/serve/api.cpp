@@ -74,7 +74,7 @@ ApiResponse Api::Classify(std::string_view body) const {
     json req;
     try {
       req = json::parse(body.begin(), body.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // syntax, and numbers beyond double (1e999)
       Reject(StrCat("bad JSON: ", e.what()));
     }
     if (!req.is_object()) Reject(StrCat("the body must be a JSON object, got ", TypeName(req)));

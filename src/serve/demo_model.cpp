@@ -166,8 +166,12 @@ Classification DemoModel::Classify(const Matrix& x, const ClassifyParams& p) con
   {
     std::unique_lock<std::mutex> lock(mutex_);
     free_cv_.wait(lock, [&] { return !free_.empty(); });
-    w = std::move(free_.back());
-    free_.pop_back();
+    // A copy that holds a read at this time (no re-read), else the least recently used.
+    auto it = std::find_if(free_.begin(), free_.end(),
+                           [&](const auto& c) { return c->read_valid && c->read_t == p.t_seconds; });
+    if (it == free_.end()) it = free_.begin();
+    w = std::move(*it);
+    free_.erase(it);
   }
   struct Return {  // hands the copy back, also when the forward pass throws
     const DemoModel& m;

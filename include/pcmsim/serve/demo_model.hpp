@@ -31,7 +31,9 @@ struct ClassifyParams {
 struct Classification {
   std::vector<double> probabilities;  // softmax of the logits, one per class
   int predicted = 0;                  // argmax (lowest index on ties)
-  double energy_J = 0;                // inference-phase energy of this one forward pass
+  // Inference-phase energy of this one forward pass (the difference of the copy's running
+  // event totals before and after it: exact counts, relative rounding ~1e-12 of the sum).
+  double energy_J = 0;
 };
 
 // What the result file says about the run (for GET /api/models and the page).
@@ -68,7 +70,8 @@ class DemoModel {
   // one of the copies (waiting if all are busy). The result is a function of (x, params)
   // only: every copy is programmed by the same seeded recipe and, before each read, its
   // tiles' random streams are set from the programmed state and `params.seed`, so earlier
-  // requests leave no trace.
+  // requests leave no trace. A new time costs a read of every analog tile (conductances of
+  // all cells at t); a copy that last read at the same time is preferred.
   Classification Classify(const Matrix& x, const ClassifyParams& params) const;
 
  private:
@@ -80,7 +83,7 @@ class DemoModel {
   std::unique_ptr<Recipe> recipe_;
   mutable std::mutex mutex_;
   mutable std::condition_variable free_cv_;
-  mutable std::vector<std::unique_ptr<Worker>> free_;
+  mutable std::vector<std::unique_ptr<Worker>> free_;  // idle copies, least recently used first
 };
 
 }  // namespace pcmsim::serve

@@ -380,7 +380,17 @@ slider.addEventListener("input", onControls);
 compensation.addEventListener("change", onControls);
 seedInput.addEventListener("change", onControls);
 
+// Tick labels under the slider at their log positions.
+function placeTicks() {
+  const max = Number(slider.max);
+  for (const span of document.querySelectorAll(".ticks span")) {
+    const pos = Math.min(max, 12 * Math.log10(Number(span.dataset.t))) / max;
+    span.style.left = (100 * pos).toFixed(2) + "%";
+  }
+}
+
 async function start() {
+  placeTicks();
   clearPad();
   drawPreview(null);
   try {
@@ -402,6 +412,7 @@ async function start() {
 window.pcmsimDemo = {
   state,
   preprocess,
+  idle: () => !inFlight && !pending,
   drawGrey(values, w, h) {
     const img = padCtx.createImageData(w, h);
     for (let i = 0; i < w * h; i++) {

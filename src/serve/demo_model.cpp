@@ -95,7 +95,11 @@ DemoModel::DemoModel(const std::filesystem::path& result, int workers) : recipe_
     std::filesystem::path p = raw.GetString(key, "");
     if (std::string(key) == "analog.device") device = p.stem().string();
     if (p.empty() || p.is_absolute()) continue;
-    overrides.push_back(StrCat(key, "=", TomlString((base / p).lexically_normal().string())));
+    // Relative to the experiment file as written there; a value given with --set was
+    // relative to the run's current folder: take the one that exists (the first if neither).
+    std::filesystem::path resolved = (base / p).lexically_normal();
+    if (!std::filesystem::exists(resolved) && std::filesystem::exists(p)) resolved = std::filesystem::absolute(p);
+    overrides.push_back(StrCat(key, "=", TomlString(resolved.string())));
   }
   if (raw.Has("model.init_from")) overrides.emplace_back("model.init_from=\"\"");
   io::ConfigReader cfg = io::ConfigReader::FromString(text, label);

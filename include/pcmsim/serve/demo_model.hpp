@@ -56,8 +56,9 @@ class DemoModel {
  public:
   // Reads `result` (a `pcmsim run` file), rebuilds its network and prepares `workers`
   // identical copies (>= 1). Paths in the stored config resolve against the folder of the
-  // experiment file the run read (/config source, relative to the current folder): serve
-  // from the folder the runs started in. Throws IoError/ConfigError naming the file.
+  // experiment file the run read (/config source, relative to the current folder), or (a
+  // value given with --set) against the current folder: serve from the folder the runs
+  // started in. Throws IoError/ConfigError naming the file.
   DemoModel(const std::filesystem::path& result, int workers);
   ~DemoModel();
   DemoModel(const DemoModel&) = delete;

@@ -75,6 +75,16 @@ def wait_for(driver, script, timeout=60, what="condition"):
     fail("timed out waiting for " + what)
 
 
+def save_screenshot(driver, path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    for _ in range(2):  # the window's chrome takes some of its height: measure again after resizing
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        inner = driver.execute_script("return window.innerHeight")
+        size = driver.get_window_size()
+        driver.set_window_size(1280, size["height"] + max(0, height - inner))
+    driver.save_screenshot(path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pcmsim", required=True)
@@ -82,6 +92,8 @@ def main():
     ap.add_argument("--mnist", required=True)
     ap.add_argument("--screenshot", required=True)
     ap.add_argument("--digit", type=int, default=0, help="index into the MNIST test set")
+    ap.add_argument("--url", help="screenshot mode: a running `pcmsim serve` (any models); draw the digit, "
+                                  "set one year, save the screenshot, no checks")
     a = ap.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_bin = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -90,14 +102,18 @@ def main():
         sys.exit(77)
 
     files = [os.path.join(a.results, f) for f in ("fp32.h5", "fp8.h5", "analog.h5")]
-    server = subprocess.Popen([a.pcmsim, "serve", *files, "--port", "0", "--workers", "2"],
-                              stdout=subprocess.PIPE, text=True)
+    server = None
+    if not a.url:
+        server = subprocess.Popen([a.pcmsim, "serve", *files, "--port", "0", "--workers", "2"],
+                                  stdout=subprocess.PIPE, text=True)
     driver = None
     try:
-        line = server.stdout.readline()
-        if not line.startswith("serving on "):
-            fail("pcmsim serve did not start: " + repr(line))
-        url = line.split()[-1]
+        url = a.url
+        if server:
+            line = server.stdout.readline()
+            if not line.startswith("serving on "):
+                fail("pcmsim serve did not start: " + repr(line))
+            url = line.split()[-1]
         print("server: " + url)
 
         opts = webdriver.ChromeOptions()
@@ -109,6 +125,14 @@ def main():
         driver.set_script_timeout(30)
         driver.get(url)
         wait_for(driver, "return window.pcmsimDemo && window.pcmsimDemo.state.ready", what="the page")
+        if a.url:
+            raw, _ = mnist_test_digit(a.mnist, a.digit)
+            driver.execute_script("pcmsimDemo.drawGrey(arguments[0], 28, 28); const s = document.getElementById('time');"
+                                  "s.value = 90; s.dispatchEvent(new Event('input'))", raw)
+            wait_for(driver, "const r = pcmsimDemo.state.response; return pcmsimDemo.idle() && r && r.t_seconds > 3e7",
+                     what="the classification")
+            save_screenshot(driver, a.screenshot)
+            return
         names = driver.execute_script("return pcmsimDemo.state.models.map(m => m.name)")
         check(names == ["fp32", "fp8", "analog"], "the page lists the three models: %s" % names)
 
@@ -179,22 +203,17 @@ def main():
         set_and_wait("const c = document.getElementById('compensation'); c.checked = true; "
                      "c.dispatchEvent(new Event('change')); const s = document.getElementById('time'); s.value = 90; "
                      "s.dispatchEvent(new Event('input'))", 10 ** 7.5, True)
-        os.makedirs(os.path.dirname(os.path.abspath(a.screenshot)), exist_ok=True)
-        for _ in range(2):  # the window's chrome takes some of its height: measure again after resizing
-            height = driver.execute_script("return document.documentElement.scrollHeight")
-            inner = driver.execute_script("return window.innerHeight")
-            size = driver.get_window_size()
-            driver.set_window_size(1280, size["height"] + max(0, height - inner))
-        driver.save_screenshot(a.screenshot)
+        save_screenshot(driver, a.screenshot)
         check(os.path.getsize(a.screenshot) > 10000, "screenshot saved: " + a.screenshot)
     finally:
         if driver is not None:
             driver.quit()
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        if server:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
     print("browser test passed")
 
 

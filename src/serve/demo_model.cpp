@@ -166,6 +166,10 @@ Classification DemoModel::Classify(const Matrix& x, const ClassifyParams& p) con
     throw DimensionError(StrCat("model '", info_.name, "' takes one sample of ", info_.inputs, " values, got ",
                                 x.rows(), " x ", x.cols()));
   }
+  if (!(p.t_seconds >= kMinTimeS && p.t_seconds <= kMaxTimeS) || p.seed > kMaxSeed) {
+    throw ConfigError(StrCat("model '", info_.name, "': t_seconds ", p.t_seconds, " must be in [", kMinTimeS, ", ",
+                             kMaxTimeS, "] and seed ", p.seed, " in [0, ", kMaxSeed, "]"));
+  }
   std::unique_ptr<Worker> w;
   {
     std::unique_lock<std::mutex> lock(mutex_);

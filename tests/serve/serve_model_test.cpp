@@ -130,6 +130,8 @@ TEST(DemoModelTest, BadFilesAndShapesAreErrors) {
   PCMSIM_EXPECT_THROW_MSG(DemoModel("/nonexistent/x.h5", 1), Error, "/nonexistent/x.h5");
   PCMSIM_EXPECT_THROW_MSG(SharedModel("fp32").Classify(Matrix::Zero(10, 1), {}), DimensionError, "784");
   PCMSIM_EXPECT_THROW_MSG(DemoModel(testing::ServeFiles()[0], 0), ConfigError, "workers");
+  PCMSIM_EXPECT_THROW_MSG(SharedModel("analog").Classify(Digit(0), {0.5, true, 0}), ConfigError, "t_seconds 0.5");
+  PCMSIM_EXPECT_THROW_MSG(SharedModel("analog").Classify(Digit(0), {1.0, true, kMaxSeed + 1}), ConfigError, "seed");
 }
 
 }  // namespace

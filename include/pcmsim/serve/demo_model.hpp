@@ -73,6 +73,7 @@ class DemoModel {
   // tiles' random streams are set from the programmed state and `params.seed`, so earlier
   // requests leave no trace. A new time costs a read of every analog tile (conductances of
   // all cells at t); a copy that last read at the same time is preferred.
+  // ConfigError for a time or seed out of range, DimensionError for a wrong input size.
   Classification Classify(const Matrix& x, const ClassifyParams& params) const;
 
  private:

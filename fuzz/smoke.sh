@@ -9,7 +9,7 @@ BUILD=$1
 SECONDS_EACH=${2:-60}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-for h in fuzz_idx fuzz_experiment fuzz_sweep fuzz_device fuzz_result_h5 fuzz_quantize; do
+for h in fuzz_idx fuzz_experiment fuzz_sweep fuzz_device fuzz_result_h5 fuzz_quantize fuzz_onnx; do
   dict=()
   case $h in fuzz_experiment|fuzz_sweep|fuzz_device) dict=(-dict=fuzz/toml.dict) ;; esac
   mkdir -p "$WORK/$h"

@@ -299,7 +299,7 @@ void AnalogBackend::LoadState(const StateMap& state) {
   ReadTallies(state, {{"digital_forward", &dig_fwd_}, {"digital_eval", &dig_eval_}, {"digital_backward", &dig_bwd_},
                       {"digital_update", &dig_upd_}, {"array_forward", &arr_fwd_}, {"array_backward", &arr_bwd_},
                       {"array_update", &arr_upd_}, {"array_inference", &arr_infer_}});
-  if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
+  ReadMatrix(state, "velocity", velocity_);
   if (opt_.training == AnalogTraining::kHwa) return;
   if (!array_) throw Error(StrCat("analog layer ", layer_, ": LoadState() before SetWeights()"));
   const auto chi = state.find("chi");

@@ -43,4 +43,15 @@ void ReadTallies(const StateMap& state, std::initializer_list<std::pair<const ch
   }
 }
 
+bool ReadMatrix(const StateMap& state, const char* name, Matrix& m) {
+  const auto it = state.find(name);
+  if (it == state.end()) return false;
+  if (it->second.rows() != m.rows() || it->second.cols() != m.cols()) {
+    throw DimensionError(StrCat("checkpoint entry '", name, "' is ", it->second.rows(), "x", it->second.cols(),
+                                ", the layer's is ", m.rows(), "x", m.cols()));
+  }
+  m = it->second.cast<float>();
+  return true;
+}
+
 }  // namespace pcmsim::nn

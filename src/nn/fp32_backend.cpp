@@ -93,7 +93,7 @@ void Fp32Backend::SaveState(StateMap& state) const {
 }
 
 void Fp32Backend::LoadState(const StateMap& state) {
-  if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
+  ReadMatrix(state, "velocity", velocity_);
   ReadTallies(state, {{"train_forward", &train_forward_}, {"eval_forward", &eval_forward_}, {"backward", &backward_},
                       {"update", &update_}});
 }

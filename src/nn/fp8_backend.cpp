@@ -247,7 +247,7 @@ void Fp8Backend::SaveState(StateMap& state) const {
 }
 
 void Fp8Backend::LoadState(const StateMap& state) {
-  if (auto it = state.find("velocity"); it != state.end()) velocity_ = it->second.cast<float>();
+  ReadMatrix(state, "velocity", velocity_);
   if (auto it = state.find("gemm_calls"); it != state.end() && it->second.size() == 1) {
     gemm_calls_ = static_cast<std::uint64_t>(it->second(0, 0));
   }

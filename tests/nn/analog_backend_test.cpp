@@ -9,6 +9,7 @@
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/device/pcm_params.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
+#include "pcmsim/nn/fp8_backend.hpp"
 #include "pcmsim/nn/trainer.hpp"
 #include "test_util.hpp"
 
@@ -59,6 +60,24 @@ AnalogOptions IdealOptions(AnalogTraining t) {
 
 double MaxRelError(const Matrix& a, const Matrix& b) {
   return (a - b).cwiseAbs().maxCoeff() / std::max(b.cwiseAbs().maxCoeff(), 1e-30f);
+}
+
+// A checkpoint whose momentum matrix has another shape than the layer (a damaged or foreign
+// file) is refused with the entry's name; before, it was taken as it was and the next update
+// read past the end of the smaller matrix.
+TEST(AnalogBackendTest, EveryBackendRefusesAVelocityOfAnotherShape) {
+  StateMap bad;
+  bad["velocity"] = MatrixD::Zero(3, 2);
+  Fp32Backend fp32(30, 20);
+  Fp8Backend fp8(30, 20, Fp8Options{}, 1);
+  AnalogBackend hwa(30, 20, IdealOptions(AnalogTraining::kHwa), 7, 0);
+  for (LayerBackend* b : std::initializer_list<LayerBackend*>{&fp32, &fp8, &hwa}) {
+    b->SetWeights(RandomMatrix(20, 30, 1, 0.3f));
+    PCMSIM_EXPECT_THROW_MSG(b->LoadState(bad), DimensionError, "'velocity' is 3x2", "20x30");
+    StateMap good;
+    b->SaveState(good);
+    EXPECT_NO_THROW(b->LoadState(good));
+  }
 }
 
 TEST(AnalogBackendTest, IdealArraysComputeTheFp32Products) {

@@ -45,6 +45,10 @@ bool ReadNumbers(const StateMap& state, const std::string& group, std::initializ
 // and back (absent: left as they are), so a resumed run reports the energy of the whole run.
 void WriteTallies(StateMap& state, std::initializer_list<std::pair<const char*, const energy::GemmTally*>> tallies);
 void ReadTallies(const StateMap& state, std::initializer_list<std::pair<const char*, energy::GemmTally*>> tallies);
+// A matrix entry (e.g. "velocity") into `m`, which must already have the layer's shape: a
+// checkpoint entry of another shape throws DimensionError naming the entry (absent: false,
+// `m` left as it is).
+bool ReadMatrix(const StateMap& state, const char* name, Matrix& m);
 
 // Arithmetic of one layer's weight matrix W (out x in). Activations are features x batch.
 class LayerBackend {

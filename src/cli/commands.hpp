@@ -19,5 +19,6 @@ void RegisterCompare(CLI::App& app);
 void RegisterEnergy(CLI::App& app);
 void RegisterSweep(CLI::App& app);
 void RegisterFitDevice(CLI::App& app);
+void RegisterServe(CLI::App& app);
 
 }  // namespace pcmsim::cli

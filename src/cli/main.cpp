@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   pcmsim::cli::RegisterCompare(app);
   pcmsim::cli::RegisterEnergy(app);
   pcmsim::cli::RegisterSweep(app);
+  pcmsim::cli::RegisterServe(app);
   try {
     pcmsim::NumThreads();  // a malformed PCMSIM_THREADS is an error, even where unused
     app.parse(argc, argv);

@@ -106,6 +106,20 @@ class Tile {
   // Returns the number of refreshed weights.
   Index RefreshSaturated(double threshold, double t_s, int pair = 0);
 
+  // Positions of the tile's random streams (forward MVMs, backward MVMs, calibration
+  // reads). Reads and MVMs advance them; a caller that evaluates copies of a programmed
+  // prototype sets them before each read, so that the read at a time is a function of the
+  // positions it chose (pcmsim serve: the request's seed), not of earlier requests.
+  struct StreamPositions {
+    std::uint64_t forward = 0, backward = 0, calibration = 0;
+  };
+  StreamPositions stream_positions() const { return {forward_calls_, backward_calls_, calibration_calls_}; }
+  void set_stream_positions(const StreamPositions& p) {
+    forward_calls_ = p.forward;
+    backward_calls_ = p.backward;
+    calibration_calls_ = p.calibration;
+  }
+
   // Cache re-reads since construction: whole tile, and pulsed weights only.
   std::int64_t full_reads() const { return full_reads_; }
   std::int64_t partial_reads() const { return partial_reads_; }

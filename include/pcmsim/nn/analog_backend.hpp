@@ -87,6 +87,12 @@ class AnalogBackend final : public LayerBackend {
   void ReadAfter(double t_s);
   void SetCompensationApplied(bool on);
   bool InferenceMode() const { return inference_; }
+  // The arrays the layer runs on (null before the first programming). A server keeps a
+  // programmed layer as a prototype and copies its read state into per-request copies with
+  // crossbar::AnalogMatrix::SaveState/LoadState (reads and MVMs advance the tiles' stream
+  // counters and read cache, so a shared layer would not give reproducible reads).
+  crossbar::AnalogMatrix* array() { return array_.get(); }
+  const crossbar::AnalogMatrix* array() const { return array_.get(); }
 
   const AnalogOptions& options() const { return opt_; }
   double Granularity() const { return eps_; }

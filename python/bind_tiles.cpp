@@ -13,7 +13,7 @@
 #include "pcmsim/crossbar/tile.hpp"
 #include "pcmsim/crossbar/tile_energy_events.hpp"
 #include "pcmsim/energy/ledger.hpp"
-#include "pcmsim/energy/table_set.hpp"
+#include "pcmsim/experiment/energy_tables.hpp"
 #include "pcmsim/experiment/options_load.hpp"
 #include "pcmsim/io/config.hpp"
 
@@ -69,9 +69,9 @@ py::dict EnergyDict(const TileEvents& e, Index rows, Index cols, Index row_block
   energy::EventCounts counts;
   counts.layer = "tile";
   crossbar::AddTileEvents(e, ctx, counts);
-  energy::TableChoice choice;
+  experiment::TableChoice choice;
   choice.tables = tables;
-  const energy::EnergyTable table = energy::LoadTables(choice);
+  const energy::EnergyTable table = experiment::LoadTables(choice);
   const energy::Ledger ledger = energy::ComputeLedger(counts, table);
   py::dict out, phases;
   for (int p = 0; p < energy::kNumPhases; ++p) {

@@ -14,6 +14,7 @@ PACKAGES=(build-essential cmake pkg-config git libeigen3-dev libboost-random-dev
           dataset-fashion-mnist)
 PACKAGES+=(clang libfuzzer-14-dev)  # fuzz/ harnesses (libFuzzer), built and smoke-run by .ci/run
 PACKAGES+=(pybind11-dev python3-dev python3-numpy python3-pytest)  # the Python module (python/) and its tests
+PACKAGES+=(libcpp-httplib-dev python3-selenium chromium chromium-driver)  # pcmsim serve (cpp-httplib) and its headless-browser test
 
 if [[ "${PCMSIM_SKIP_APT:-0}" != 1 ]]; then
   missing=()

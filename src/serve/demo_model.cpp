@@ -9,6 +9,7 @@
 #include "pcmsim/energy/energy_table.hpp"
 #include "pcmsim/energy/event_counts.hpp"
 #include "pcmsim/energy/ledger.hpp"
+#include "pcmsim/experiment/energy_table_load.hpp"
 #include "pcmsim/experiment/experiment.hpp"
 #include "pcmsim/experiment/result_file.hpp"
 #include "pcmsim/experiment/runner.hpp"
@@ -46,7 +47,7 @@ std::vector<double> VectorOrEmpty(const io::H5Reader& in, const std::string& dat
 struct DemoModel::Recipe {
   experiment::Experiment experiment;
   std::filesystem::path result;
-  energy::EnergyTable table = energy::DefaultEnergyTable();
+  energy::EnergyTable table = experiment::DefaultEnergyTable();
 };
 
 // One copy of the network with its programmed analog layers. `programmed` holds every

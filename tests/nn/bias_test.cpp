@@ -130,7 +130,9 @@ TEST(MatrixBiasTest, IdealAnalogMatrixBiasEqualsFp32DigitalBias) {
 TEST(MatrixBiasTest, MatrixBiasDriftsWithTheWeightsDigitalBiasDoesNot) {
   AnalogOptions o = testing::IdealAnalogOptions();
   const double nu = 0.05;
-  o.device.nu_mean = device::StateFit::Constant(nu);
+  device::PcmParams drifting = device::IdealParams();
+  drifting.nu_mean = device::StateFit::Constant(nu);
+  o.device = drifting;
   const std::vector<LayerSpec> one = {LayerSpec::Conv2d(3, 3, 1, 1)};
   for (bool digital : {true, false}) {
     SCOPED_TRACE(digital ? "digital bias" : "matrix bias");
@@ -146,7 +148,7 @@ TEST(MatrixBiasTest, MatrixBiasDriftsWithTheWeightsDigitalBiasDoesNot) {
     for (double t : {1.0, 31536000.0}) {
       Program(net, t);
       const Matrix y = net.Forward(zero, Pass::kEval);  // 3 channels x 64 pixels
-      const double factor = digital ? 1.0 : std::pow((t + o.device.t0) / o.device.t0, -nu);
+      const double factor = digital ? 1.0 : std::pow((t + drifting.t0) / drifting.t0, -nu);
       for (Index c = 0; c < 3; ++c) {
         for (Index p = 0; p < 64; ++p) EXPECT_NEAR(y(c * 64 + p, 0), b[c] * factor, 1e-4 * std::abs(b[c])) << t;
       }

@@ -48,6 +48,16 @@ double Number(const std::string& s, const std::string& where, const char* column
   return v;
 }
 
+// A whole number in [0, max] (device ids, pulse numbers); anything else, e.g. 1e82, is an
+// error rather than an out-of-range conversion.
+double WholeNumber(const std::string& s, const std::string& where, const char* column, double max) {
+  const double v = Number(s, where, column);
+  if (v < 0 || v > max || v != std::floor(v)) {
+    throw ConfigError(StrCat(where, ": ", column, " '", s, "' is not a whole number in [0, ", max, "]"));
+  }
+  return v;
+}
+
 }  // namespace
 
 void WriteTraceCsv(const std::filesystem::path& path, std::span<const TraceRow> rows, const std::string& comment) {
@@ -96,9 +106,7 @@ std::vector<TraceRow> ReadTraceCsv(const std::filesystem::path& path) {
     }
     auto get = [&](const char* c) -> const std::string& { return f[col.at(c)]; };
     TraceRow r;
-    const double dev = Number(get("device"), where, "device");
-    if (dev < 0 || dev != std::floor(dev)) throw ConfigError(StrCat(where, ": device '", get("device"), "' is not an id >= 0"));
-    r.device = static_cast<Index>(dev);
+    r.device = static_cast<Index>(WholeNumber(get("device"), where, "device", 1e12));
     const std::string& kind = get("kind");
     if (kind == "program") r.kind = TraceKind::kProgram;
     else if (kind == "pulse") r.kind = TraceKind::kPulse;
@@ -110,7 +118,7 @@ std::vector<TraceRow> ReadTraceCsv(const std::filesystem::path& path) {
       else if (pol == "reset") r.polarity = Polarity::kReset;
       else throw ConfigError(StrCat(where, ": polarity '", pol, "' of a pulse row is not set or reset"));
     }
-    r.pulse = get("pulse").empty() ? 0 : static_cast<int>(Number(get("pulse"), where, "pulse"));
+    r.pulse = get("pulse").empty() ? 0 : static_cast<int>(WholeNumber(get("pulse"), where, "pulse", 2147483647.0));
     r.time_s = Number(get("time_s"), where, "time_s");
     if (r.time_s < 0) throw ConfigError(StrCat(where, ": time_s ", r.time_s, " is negative"));
     r.g = Number(get("g_uS"), where, "g_uS") * kUs;

@@ -106,6 +106,14 @@ TEST(TraceCsvTest, RoundTripAndBadLinesNamed) {
                           "needs target_uS");
   PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write(header + "0,pulse,up,1,0,2,\n")), ConfigError, "bad.csv:2",
                           "polarity 'up'");
+  // Found by fuzz_traces (UBSan: a pulse number of 1e82 converted to int): whole numbers
+  // out of range are refused, as are fractional device ids.
+  PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write(header + "0,pulse,set,1111111111111111111111111111111111111111111111111111111111111111111111111111111111,0,2,\n")),
+                          ConfigError, "bad.csv:2", "pulse", "not a whole number");
+  PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write(header + "1e82,read,,0,1,2,\n")), ConfigError, "bad.csv:2", "device",
+                          "not a whole number");
+  PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write(header + "1.5,read,,0,1,2,\n")), ConfigError, "bad.csv:2", "device",
+                          "not a whole number");
 }
 
 }  // namespace

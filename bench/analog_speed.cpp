@@ -2,7 +2,8 @@
 // network, all sides measured interleaved in one process (interleave.hpp):
 //   fp32      one FP32 training epoch (10k digits, batch 64, lr 0.02, momentum 0.9)
 //   mixed     one mixed-precision training epoch on the pcm_training preset, full periphery
-//             (7-bit DAC, 9-bit ADC, output noise, bound management, read noise folding)
+//             (7-bit DAC, 9-bit ADC, output noise, bound management, read noise folding),
+//             and the same with the frozen read-noise model (one realisation per read)
 //   eval      one FP32 evaluation pass over the 10k test digits
 //   hwa       one evaluation pass of FP32-trained weights programmed onto pcm_conventional
 //             and read 1 h later (full periphery), with each read-noise model of the tile
@@ -60,6 +61,12 @@ int main(int argc, char** argv) {
   mixed.headroom = 4.0;
   nn::Network analog = bench::AnalogMlp(kSizes, mixed);
   bench::EpochRunner run_mixed(analog, train, o);
+  // The same with the tile's frozen read-noise model: one realisation per (re-)read of the
+  // conductances instead of an output-referred draw per MVM (one GEMM per MVM, not two).
+  nn::AnalogOptions mixed_frozen = mixed;
+  mixed_frozen.tile.read_noise_model = crossbar::ReadNoiseModel::kFrozen;
+  nn::Network analog_frozen = bench::AnalogMlp(kSizes, mixed_frozen);
+  bench::EpochRunner run_mixed_frozen(analog_frozen, train, o);
 
   nn::AnalogOptions hwa;
   hwa.training = nn::AnalogTraining::kHwa;
@@ -72,11 +79,13 @@ int main(int argc, char** argv) {
   bench::Interleaved m(args.epochs, 0.0);
   const int e32 = m.Add("fp32", [&] { run32(); });
   const int emx = m.Add("mixed", [&] { run_mixed(); });
+  const int emf = m.Add("mixed frozen", [&] { run_mixed_frozen(); });
   const int ev = m.Add("eval", [&] { nn::Evaluate(fp32, test); });
   const int eh = m.Add("hwa", [&] { nn::Evaluate(inference, test); });
   const int ef = m.Add("hwa frozen", [&] { nn::Evaluate(frozen, test); });
   m.Measure();
   const double mixed_acc = nn::Evaluate(analog, test);
+  const double mixed_frozen_acc = nn::Evaluate(analog_frozen, test);
   const double hwa_acc = nn::Evaluate(inference, test);
   const double frozen_acc = nn::Evaluate(frozen, test);
 
@@ -88,6 +97,11 @@ int main(int argc, char** argv) {
   std::printf("  ratio mixed / FP32 epoch              %s   (target <= 2x; aihwkit 0.7.1: 30x, docs/PEERS.md)\n",
               bench::FormatRatio(m.Ratio(emx, e32)).c_str());
   std::printf("  test accuracy after %d epochs          %.2f %%\n", m.rounds() + 1, 100 * mixed_acc);
+  std::printf("mixed-precision epoch, frozen read noise %s   (one realisation per read)\n",
+              bench::FormatSeconds(m.Seconds(emf)).c_str());
+  std::printf("  ratio mixed frozen / FP32 epoch       %s   (target <= 2x)\n",
+              bench::FormatRatio(m.Ratio(emf, e32)).c_str());
+  std::printf("  test accuracy after %d epochs          %.2f %%\n", m.rounds() + 1, 100 * mixed_frozen_acc);
   std::printf("FP32 evaluation pass (10k test)         %s\n", bench::FormatSeconds(m.Seconds(ev)).c_str());
   std::printf("HWA evaluation pass, pcm_conventional   %s   (read noise per MVM, output-referred)\n",
               bench::FormatSeconds(m.Seconds(eh)).c_str());

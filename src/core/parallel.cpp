@@ -253,13 +253,30 @@ void ParallelFor(Index n, Index grain, const std::function<void(Index, Index)>& 
   }
 }
 
-Index GemmBlockWidth(Index dim, double flops) {
-  constexpr double kMinFlopsPerBlock = 4.0e6;
-  const Index by_work = static_cast<Index>(std::max(1.0, flops / kMinFlopsPerBlock));
+namespace {
+
+// Up to 4 blocks of whole multiples of 16 along a dimension of length dim, each worth at
+// least min_flops of the product's flops.
+Index BlockWidth(Index dim, double flops, double min_flops) {
+  const Index by_work = static_cast<Index>(std::max(1.0, flops / min_flops));
   const Index blocks = std::clamp<Index>(std::min<Index>(by_work, (dim + 15) / 16), 1, 4);
   const Index width = (dim + blocks - 1) / blocks;
   return (width + 15) / 16 * 16;
 }
+
+// Column blocks: each column of the product is computed by Eigen with the same row kernels
+// and k-blocking whatever the column block (both depend on the rows and the depth only), so
+// the bits do not depend on the column split; 1 MFLOP per block is enough to pay the
+// hand-over (about 1 us) on the own pool.
+constexpr double kMinFlopsPerColumnBlock = 1.0e6;
+// Row blocks change which of Eigen's register kernels (48, 32 or 16 rows) computes a row,
+// and so the order of its sums: their threshold is kept where every shipped result was
+// computed (4 MFLOP, since the first wave), so that those results reproduce bit for bit.
+constexpr double kMinFlopsPerRowBlock = 4.0e6;
+
+}  // namespace
+
+Index GemmBlockWidth(Index dim, double flops) { return BlockWidth(dim, flops, kMinFlopsPerColumnBlock); }
 
 namespace {
 
@@ -277,13 +294,14 @@ template <typename A, typename B>
 void SplitProduct(const A& a, const B& b, Matrix& c, float alpha, float beta) {
   const Index m = c.rows(), n = c.cols(), k = a.cols();
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  if (n >= m) {
+  const Index row_width = BlockWidth(m, flops, kMinFlopsPerRowBlock);
+  if (n >= m || row_width >= m) {  // a tall product too small for row blocks goes by columns
     const Index w = GemmBlockWidth(n, flops);
     ParallelFor(n, w, [&](Index j0, Index j1) {
       BlockProduct(a, b.middleCols(j0, j1 - j0), c.middleCols(j0, j1 - j0), alpha, beta);
     });
   } else {
-    const Index w = GemmBlockWidth(m, flops);
+    const Index w = row_width;
     ParallelFor(m, w, [&](Index i0, Index i1) {
       BlockProduct(a.middleRows(i0, i1 - i0), b, c.middleRows(i0, i1 - i0), alpha, beta);
     });

@@ -110,6 +110,34 @@ TEST(ParallelTest, GemmMatchesEigenAndIsThreadInvariant) {
   }
 }
 
+// Products too small for row blocks (the MLP's 128- and 10-unit layers) are split by
+// columns, which must leave every bit as Eigen computes the whole product: a row split
+// changes Eigen's register kernels and so the sums (it did for the 128-row layer), which
+// would change every shipped result.
+TEST(ParallelTest, SmallProductsAreSplitByColumnsWithEigensBits) {
+  struct Shape { Index m, k, n; bool ta, tb; };
+  for (Shape s : {Shape{128, 256, 64, false, false}, Shape{256, 128, 64, true, false},
+                  Shape{128, 64, 256, false, true}, Shape{128, 1024, 64, false, false},
+                  Shape{120, 400, 64, false, false}}) {
+    const double flops = 2.0 * static_cast<double>(s.m) * static_cast<double>(s.k) * static_cast<double>(s.n);
+    ASSERT_LT(GemmBlockWidth(s.n, flops), s.n) << s.m << "x" << s.k << "x" << s.n << " is not split";
+    const Matrix a = s.ta ? RandomMatrix(s.k, s.m, 3) : RandomMatrix(s.m, s.k, 3);
+    const Matrix b = s.tb ? RandomMatrix(s.n, s.k, 4) : RandomMatrix(s.k, s.n, 4);
+    Matrix ref(s.m, s.n);
+    if (!s.ta && !s.tb) ref.noalias() = 1.0f * (a * b);
+    if (s.ta && !s.tb) ref.noalias() = 1.0f * (a.transpose() * b);
+    if (!s.ta && s.tb) ref.noalias() = 1.0f * (a * b.transpose());
+    for (int threads : {1, 2}) {
+      SetNumThreads(threads);
+      Matrix c;
+      ParallelGemm(a, s.ta, b, s.tb, c);
+      EXPECT_EQ(0, std::memcmp(c.data(), ref.data(), sizeof(float) * ref.size()))
+          << s.m << "x" << s.k << "x" << s.n << " on " << threads << " threads differs from Eigen's whole product";
+    }
+    SetNumThreads(0);
+  }
+}
+
 TEST(ParallelTest, GemmRejectsMismatchedShapes) {
   Matrix a(3, 4), b(5, 2), c;
   EXPECT_THROW(ParallelGemm(a, false, b, false, c), DimensionError);

@@ -25,13 +25,16 @@ void ResetThreadsUsed();
 // on n and grain. fn must not throw across threads (exceptions are rethrown on the caller).
 void ParallelFor(Index n, Index grain, const std::function<void(Index, Index)>& fn);
 
-// C = alpha * op(A) * op(B) + beta * C with Eigen, split into column blocks of C whose
-// width depends only on the shapes, so the bits are the same for any thread count.
+// C = alpha * op(A) * op(B) + beta * C with Eigen, split into up to 4 blocks of C whose
+// width depends only on the shapes, so the bits are the same for any thread count. Column
+// blocks (from 1 MFLOP per block) keep the bits of Eigen's whole product; row blocks (tall
+// products of 8 MFLOP or more, more rows than columns) change which Eigen kernel sums a
+// row, and are kept as they were when the shipped results were computed.
 void ParallelGemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose_b,
                   Matrix& c, float alpha = 1.0f, float beta = 0.0f);
 
-// The block width (a multiple of 16) ParallelGemm uses to split a dimension of length
-// `dim` of a product costing `flops`: a function of the shape only.
+// The column block width (a multiple of 16) ParallelGemm uses to split a dimension of
+// length `dim` of a product costing `flops`: a function of the shape only.
 Index GemmBlockWidth(Index dim, double flops);
 
 }  // namespace pcmsim

@@ -99,11 +99,11 @@ int main(int argc, char** argv) {
     const bench::Estimate tc = m.Seconds(ic);
     const double g = gemm_flops / m.Seconds(ig).median / 1e9, v = flops / tc.median / 1e9;
     const double vs = flops / m.Seconds(is).median / 1e9;
-    std::printf("%-30s fwd+bwd %s  %6.1f GFLOP/s   GEMM 1024^3 %6.1f GFLOP/s   ratio %s  (target >= 40 %%)\n",
-                cc.name, bench::FormatSeconds(tc, 1e3, "ms").c_str(), v, g,
+    std::printf("%-30s fwd+bwd %s  %6.1f GFLOP/s   GEMM 1024^3 %6.1f GFLOP/s   ratio %s  (target >= 40 %%)\n", cc.name,
+                bench::FormatSeconds(tc, 1e3, "ms").c_str(), v, g,
                 bench::FormatRatio(bench::Scaled(m.Ratio(ig, ic), flops / gemm_flops), true).c_str());
-    std::printf("%-30s   its own GEMM shapes by ParallelGemm %6.1f GFLOP/s (%s of 1024^3); conv / shapes %s\n", "",
-                vs, bench::FormatRatio(bench::Scaled(m.Ratio(ig, is), flops / gemm_flops), true).c_str(),
+    std::printf("%-30s   its own GEMM shapes by ParallelGemm %6.1f GFLOP/s (%s of 1024^3); conv / shapes %s\n", "", vs,
+                bench::FormatRatio(bench::Scaled(m.Ratio(ig, is), flops / gemm_flops), true).c_str(),
                 bench::FormatRatio(m.Ratio(is, ic), true).c_str());
   }
 

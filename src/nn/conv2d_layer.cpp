@@ -35,7 +35,8 @@ const float* PaddedInput(const Window& w, const float* xb, std::vector<float>& b
   buffer.assign(static_cast<std::size_t>(C * Hp * Wp), 0.0f);
   for (Index c = 0; c < C; ++c) {
     for (Index iy = 0; iy < H; ++iy) {
-      std::memcpy(buffer.data() + (c * Hp + iy + p) * Wp + p, xb + (c * H + iy) * W, static_cast<std::size_t>(W) * sizeof(float));
+      std::memcpy(buffer.data() + (c * Hp + iy + p) * Wp + p, xb + (c * H + iy) * W,
+                  static_cast<std::size_t>(W) * sizeof(float));
     }
   }
   return buffer.data();
@@ -83,9 +84,14 @@ void Col2ImSample(const Window& w, const float* src, float* acc, Index rows) {
 
 template <typename F>
 void DispatchKernel(Index k, F&& f) {
-  if (k == 5) f(std::integral_constant<int, 5>{});
-  else if (k == 3) f(std::integral_constant<int, 3>{});
-  else f(std::integral_constant<int, 0>{});
+  switch (k) {
+    case 5:
+      return f(std::integral_constant<int, 5>{});
+    case 3:
+      return f(std::integral_constant<int, 3>{});
+    default:
+      return f(std::integral_constant<int, 0>{});
+  }
 }
 
 }  // namespace
@@ -108,8 +114,8 @@ void Im2Col(const Window& w, const Matrix& x, Matrix& patches, bool ones_row) {
 void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx) {
   const Index pixels = w.Pixels(), rows = patches.rows(), p = w.padding;
   const Index C = w.in.channels, H = w.in.height, W = w.in.width, Hp = H + 2 * p, Wp = W + 2 * p;
-  PCMSIM_CHECK((rows == w.PatchRows() || rows == w.PatchRows() + 1) && patches.cols() == batch * pixels,
-               "col2im of a ", patches.rows(), "x", patches.cols(), " patch matrix");
+  PCMSIM_CHECK((rows == w.PatchRows() || rows == w.PatchRows() + 1) && patches.cols() == batch * pixels, "col2im of a ",
+               patches.rows(), "x", patches.cols(), " patch matrix");
   dx.resize(w.in.Size(), batch);
   ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
     thread_local std::vector<float> buffer;
@@ -127,7 +133,8 @@ void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx) {
         if (p == 0) continue;
         for (Index c = 0; c < C; ++c) {
           for (Index iy = 0; iy < H; ++iy) {
-            std::memcpy(xb + (c * H + iy) * W, acc + (c * Hp + iy + p) * Wp + p, static_cast<std::size_t>(W) * sizeof(float));
+            std::memcpy(xb + (c * H + iy) * W, acc + (c * Hp + iy + p) * Wp + p,
+                        static_cast<std::size_t>(W) * sizeof(float));
           }
         }
       }

@@ -46,8 +46,7 @@ Matrix DirectConv(const Matrix& x, const TensorShape& in, const Matrix& w, const
               for (Index kx = 0; kx < k; ++kx) {
                 const Index iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
                 if (iy < 0 || iy >= in.height || ix < 0 || ix >= in.width) continue;
-                acc += static_cast<double>(w(o, (c * k + ky) * k + kx)) *
-                       x((c * in.height + iy) * in.width + ix, s);
+                acc += static_cast<double>(w(o, (c * k + ky) * k + kx)) * x((c * in.height + iy) * in.width + ix, s);
               }
           y((o * oh + oy) * ow + ox, s) = static_cast<float>(acc);
         }
@@ -102,22 +101,28 @@ bool SameBits(const Matrix& a, const Matrix& b) {
 // sizes, and a batch that is not a multiple of the parallel chunk. The patch entries span
 // 2^-20..2^20, so any change in the order of Col2Im's additions would show in the bits.
 TEST(ConvTest, Im2ColAndCol2ImHaveTheBitsOfTheDefinitions) {
-  struct Case { TensorShape in; Index k, stride, pad; };
-  const Case cases[] = {{{1, 28, 28}, 5, 1, 2}, {{6, 14, 14}, 5, 1, 0}, {{2, 7, 6}, 3, 2, 1}, {{3, 9, 11}, 3, 1, 3},
+  struct Case {
+    TensorShape in;
+    Index k, stride, pad;
+  };
+  const Case cases[] = {{{1, 28, 28}, 5, 1, 2}, {{6, 14, 14}, 5, 1, 0}, {{2, 7, 6}, 3, 2, 1},  {{3, 9, 11}, 3, 1, 3},
                         {{2, 8, 7}, 4, 1, 2},   {{1, 6, 5}, 1, 1, 0},   {{2, 11, 9}, 5, 2, 2}, {{1, 4, 4}, 2, 2, 0}};
   for (const Case& c : cases) {
     const LayerSpec spec = LayerSpec::Conv2d(3, c.k, c.stride, c.pad);
-    const TensorShape out{3, (c.in.height + 2 * c.pad - c.k) / c.stride + 1, (c.in.width + 2 * c.pad - c.k) / c.stride + 1};
+    const TensorShape out{3, (c.in.height + 2 * c.pad - c.k) / c.stride + 1,
+                          (c.in.width + 2 * c.pad - c.k) / c.stride + 1};
     const Window w = Window::Of(spec, c.in, out);
     const Index batch = 6;
     const Matrix x = RandomMatrix(c.in.Size(), batch, 11);
     for (bool ones : {false, true}) {
       Matrix p;
       Im2Col(w, x, p, ones);
-      EXPECT_TRUE(SameBits(p, ReferenceIm2Col(w, x, ones))) << "im2col k " << c.k << " pad " << c.pad << " ones " << ones;
+      EXPECT_TRUE(SameBits(p, ReferenceIm2Col(w, x, ones)))
+          << "im2col k " << c.k << " pad " << c.pad << " ones " << ones;
       Matrix g = RandomMatrix(p.rows(), p.cols(), 12);
       Rng rng(13);
-      for (Index i = 0; i < g.size(); ++i) g.data()[i] = std::ldexp(g.data()[i], static_cast<int>(rng.Uniform() * 40) - 20);
+      for (Index i = 0; i < g.size(); ++i)
+        g.data()[i] = std::ldexp(g.data()[i], static_cast<int>(rng.Uniform() * 40) - 20);
       Matrix dx = Matrix::Constant(3, 3, 1.0f);  // resized and overwritten
       Col2Im(w, g, batch, dx);
       EXPECT_TRUE(SameBits(dx, ReferenceCol2Im(w, g, batch))) << "col2im k " << c.k << " pad " << c.pad;
@@ -133,7 +138,8 @@ TEST(ConvTest, RowSumsHaveTheBitsOfEigen) {
   for (Index rows : {1, 3, 6, 15, 16, 17, 31, 33, 84, 120, 256}) {
     for (Index cols : {1, 2, 3, 4, 5, 9, 64, 12800, 50176}) {
       Matrix g = RandomMatrix(rows, cols, static_cast<std::uint64_t>(rows * 1000 + cols));
-      for (Index i = 0; i < g.size(); ++i) g.data()[i] = std::ldexp(g.data()[i], static_cast<int>(rng.Uniform() * 40) - 20);
+      for (Index i = 0; i < g.size(); ++i)
+        g.data()[i] = std::ldexp(g.data()[i], static_cast<int>(rng.Uniform() * 40) - 20);
       const Vector ref = g.rowwise().sum();
       Vector out = Vector::Constant(2, 5.0f);
       internal::RowSums(g, out);

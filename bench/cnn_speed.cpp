@@ -1,6 +1,7 @@
 // Speed of the layer graph's convolution: each LeNet-5 conv layer's forward + backward
 // (im2col, the three backend GEMMs, col2im) at batch 64 as a fraction of the FP32 GEMM rate
-// (1024^3), the two measured interleaved in the same run (interleave.hpp); and the LeNet
+// (1024^3), the two measured interleaved in the same run (interleave.hpp), beside the rate of
+// the layer's own GEMM shapes by plain ParallelGemm (same rounds); and the LeNet
 // epoch time on the 10k training digits, interleaved with the same GEMM.
 // Usage: bench_cnn_speed [--rounds N] [--threads T] [--data DIR]
 #include <cstdio>
@@ -76,18 +77,34 @@ int main(int argc, char** argv) {
     const double mk = static_cast<double>(cc.spec.out_channels) * static_cast<double>(conv->window().PatchRows());
     // forward, weight gradient and (not for the first layer) input gradient GEMMs
     const double flops = (cc.first ? 2 : 3) * 2.0 * mk * cols;
+    // The same three GEMM shapes done by plain ParallelGemm on the layer's own matrices:
+    // conv / shapes isolates the convolution machinery (im2col, col2im, layout copies,
+    // bias, activation) from the thin-matrix penalty of the shapes themselves.
+    const Matrix w = Random(cc.spec.out_channels, conv->window().PatchRows(), 5);
+    const Matrix patches = Random(conv->window().PatchRows(), static_cast<Index>(cols), 6);
+    const Matrix dcols = Random(cc.spec.out_channels, static_cast<Index>(cols), 7);
+    Matrix yc, dw, dp;
     bench::Interleaved m(7, 0.05);
     const int ig = m.Add("gemm", [&] { ParallelGemm(a, false, b, false, c); });
     const int ic = m.Add("conv", [&] {
       net.Forward(x, nn::Pass::kTrain);
       net.BackwardAndUpdate(dy, step);
     });
+    const int is = m.Add("shapes", [&] {
+      ParallelGemm(w, false, patches, false, yc);
+      ParallelGemm(dcols, false, patches, true, dw);
+      if (!cc.first) ParallelGemm(w, true, dcols, false, dp);
+    });
     m.Measure();
     const bench::Estimate tc = m.Seconds(ic);
     const double g = gemm_flops / m.Seconds(ig).median / 1e9, v = flops / tc.median / 1e9;
-    std::printf("%-30s fwd+bwd %s  %6.1f GFLOP/s   GEMM 1024^3 %6.1f GFLOP/s   ratio %s  (target >= 40 %%)\n",
-                cc.name, bench::FormatSeconds(tc, 1e3, "ms").c_str(), v, g,
+    const double vs = flops / m.Seconds(is).median / 1e9;
+    std::printf("%-30s fwd+bwd %s  %6.1f GFLOP/s   GEMM 1024^3 %6.1f GFLOP/s   ratio %s  (target >= 40 %%)\n", cc.name,
+                bench::FormatSeconds(tc, 1e3, "ms").c_str(), v, g,
                 bench::FormatRatio(bench::Scaled(m.Ratio(ig, ic), flops / gemm_flops), true).c_str());
+    std::printf("%-30s   its own GEMM shapes by ParallelGemm %6.1f GFLOP/s (%s of 1024^3); conv / shapes %s\n", "", vs,
+                bench::FormatRatio(bench::Scaled(m.Ratio(ig, is), flops / gemm_flops), true).c_str(),
+                bench::FormatRatio(m.Ratio(is, ic), true).c_str());
   }
 
   const io::Dataset train = bench::MnistTrain(args.data);

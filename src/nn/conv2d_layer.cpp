@@ -1,6 +1,11 @@
 // Convolution by im2col: one backend GEMM over all output pixels of the batch.
 #include "pcmsim/nn/conv2d_layer.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
 
@@ -19,86 +24,121 @@ Window Window::Of(const LayerSpec& spec, const TensorShape& in, const TensorShap
 
 namespace {
 constexpr Index kSampleGrain = 4;  // samples per parallel chunk (fixed: bits independent of threads)
+
+// One sample's input with `padding` zeros around each channel (C x Hp x Wp), so that every
+// window lies inside it: the copy loops below need no bounds tests. Without padding the
+// input itself is used. `buffer` is the calling thread's scratch (grown, never shrunk).
+const float* PaddedInput(const Window& w, const float* xb, std::vector<float>& buffer) {
+  const Index p = w.padding;
+  if (p == 0) return xb;
+  const Index C = w.in.channels, H = w.in.height, W = w.in.width, Hp = H + 2 * p, Wp = W + 2 * p;
+  buffer.assign(static_cast<std::size_t>(C * Hp * Wp), 0.0f);
+  for (Index c = 0; c < C; ++c) {
+    for (Index iy = 0; iy < H; ++iy) {
+      std::memcpy(buffer.data() + (c * Hp + iy + p) * Wp + p, xb + (c * H + iy) * W,
+                  static_cast<std::size_t>(W) * sizeof(float));
+    }
+  }
+  return buffer.data();
 }
 
-void Im2Col(const Window& w, const Matrix& x, Matrix& patches, bool ones_row) {
-  const Index batch = x.cols(), pixels = w.Pixels(), rows = w.PatchRows() + (ones_row ? 1 : 0);
-  const Index C = w.in.channels, H = w.in.height, W = w.in.width, K = w.kernel;
-  PCMSIM_CHECK(x.rows() == w.in.Size(), "im2col input has ", x.rows(), " rows, expected ", w.in.Size());
-  patches.resize(rows, batch * pixels);
-  ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
-    for (Index b = b0; b < b1; ++b) {
-      const float* xb = x.data() + b * x.rows();
-      for (Index oy = 0; oy < w.out_h; ++oy) {
-        for (Index ox = 0; ox < w.out_w; ++ox) {
-          float* dst = patches.data() + (b * pixels + oy * w.out_w + ox) * rows;
-          const Index y0 = oy * w.stride - w.padding, x0 = ox * w.stride - w.padding;
-          const bool inside_x = x0 >= 0 && x0 + K <= W;  // the common case: a plain copy per row
-          for (Index c = 0; c < C; ++c) {
-            const float* xc = xb + c * H * W;
-            for (Index ky = 0; ky < K; ++ky) {
-              const Index iy = y0 + ky;
-              if (iy < 0 || iy >= H) {
-                for (Index kx = 0; kx < K; ++kx) *dst++ = 0.0f;
-                continue;
-              }
-              const float* row = xc + iy * W;
-              if (inside_x) {
-                for (Index kx = 0; kx < K; ++kx) dst[kx] = row[x0 + kx];
-                dst += K;
-                continue;
-              }
-              for (Index kx = 0; kx < K; ++kx) {
-                const Index ix = x0 + kx;
-                *dst++ = ix >= 0 && ix < W ? row[ix] : 0.0f;
-              }
-            }
-          }
-          if (ones_row) *dst = 1.0f;
+// The patch columns of one sample from its padded input; kK > 0 fixes the kernel size at
+// compile time (the common 3 and 5: the row copies unroll), 0 reads it from w.
+template <int kK>
+void Im2ColSample(const Window& w, const float* padded, float* dst, Index rows, bool ones_row) {
+  const Index K = kK > 0 ? kK : w.kernel, C = w.in.channels, s = w.stride;
+  const Index Hp = w.in.height + 2 * w.padding, Wp = w.in.width + 2 * w.padding;
+  for (Index oy = 0; oy < w.out_h; ++oy) {
+    for (Index ox = 0; ox < w.out_w; ++ox, dst += rows) {
+      float* d = dst;
+      for (Index c = 0; c < C; ++c) {
+        const float* src = padded + (c * Hp + oy * s) * Wp + ox * s;
+        for (Index ky = 0; ky < K; ++ky, src += Wp, d += K) {
+          for (Index kx = 0; kx < K; ++kx) d[kx] = src[kx];
+        }
+      }
+      if (ones_row) *d = 1.0f;
+    }
+  }
+}
+
+// The adjoint for one sample: adds every patch column onto the padded input gradient `acc`
+// (zeroed by the caller). The pixels are visited in raster order, so every input element
+// receives its terms in raster order of the output pixels, as a plain scatter would.
+template <int kK>
+void Col2ImSample(const Window& w, const float* src, float* acc, Index rows) {
+  const Index K = kK > 0 ? kK : w.kernel, C = w.in.channels, s = w.stride;
+  const Index Hp = w.in.height + 2 * w.padding, Wp = w.in.width + 2 * w.padding;
+  for (Index oy = 0; oy < w.out_h; ++oy) {
+    for (Index ox = 0; ox < w.out_w; ++ox, src += rows) {
+      const float* q = src;
+      for (Index c = 0; c < C; ++c) {
+        float* a = acc + (c * Hp + oy * s) * Wp + ox * s;
+        for (Index ky = 0; ky < K; ++ky, a += Wp, q += K) {
+          for (Index kx = 0; kx < K; ++kx) a[kx] += q[kx];
         }
       }
     }
+  }
+}
+
+template <typename F>
+void DispatchKernel(Index k, F&& f) {
+  switch (k) {
+    case 5:
+      return f(std::integral_constant<int, 5>{});
+    case 3:
+      return f(std::integral_constant<int, 3>{});
+    default:
+      return f(std::integral_constant<int, 0>{});
+  }
+}
+
+}  // namespace
+
+void Im2Col(const Window& w, const Matrix& x, Matrix& patches, bool ones_row) {
+  const Index batch = x.cols(), pixels = w.Pixels(), rows = w.PatchRows() + (ones_row ? 1 : 0);
+  PCMSIM_CHECK(x.rows() == w.in.Size(), "im2col input has ", x.rows(), " rows, expected ", w.in.Size());
+  patches.resize(rows, batch * pixels);
+  ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
+    thread_local std::vector<float> buffer;
+    DispatchKernel(w.kernel, [&](auto k) {
+      for (Index b = b0; b < b1; ++b) {
+        const float* padded = PaddedInput(w, x.data() + b * x.rows(), buffer);
+        Im2ColSample<decltype(k)::value>(w, padded, patches.data() + b * pixels * rows, rows, ones_row);
+      }
+    });
   });
 }
 
 void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx) {
-  const Index pixels = w.Pixels(), rows = patches.rows();
-  const Index C = w.in.channels, H = w.in.height, W = w.in.width, K = w.kernel;
-  PCMSIM_CHECK((rows == w.PatchRows() || rows == w.PatchRows() + 1) && patches.cols() == batch * pixels,
-               "col2im of a ", patches.rows(), "x",
-               patches.cols(), " patch matrix");
-  dx.setZero(w.in.Size(), batch);
+  const Index pixels = w.Pixels(), rows = patches.rows(), p = w.padding;
+  const Index C = w.in.channels, H = w.in.height, W = w.in.width, Hp = H + 2 * p, Wp = W + 2 * p;
+  PCMSIM_CHECK((rows == w.PatchRows() || rows == w.PatchRows() + 1) && patches.cols() == batch * pixels, "col2im of a ",
+               patches.rows(), "x", patches.cols(), " patch matrix");
+  dx.resize(w.in.Size(), batch);
   ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
-    for (Index b = b0; b < b1; ++b) {
-      float* xb = dx.data() + b * dx.rows();
-      for (Index oy = 0; oy < w.out_h; ++oy) {
-        for (Index ox = 0; ox < w.out_w; ++ox) {
-          const float* src = patches.data() + (b * pixels + oy * w.out_w + ox) * rows;
-          const Index y0 = oy * w.stride - w.padding, x0 = ox * w.stride - w.padding;
-          const bool inside_x = x0 >= 0 && x0 + K <= W;
-          for (Index c = 0; c < C; ++c) {
-            float* xc = xb + c * H * W;
-            for (Index ky = 0; ky < K; ++ky) {
-              const Index iy = y0 + ky;
-              if (iy < 0 || iy >= H) {
-                src += K;
-                continue;
-              }
-              float* row = xc + iy * W;
-              if (inside_x) {  // same additions in the same order, without the bounds tests
-                for (Index kx = 0; kx < K; ++kx) row[x0 + kx] += src[kx];
-                src += K;
-                continue;
-              }
-              for (Index kx = 0; kx < K; ++kx, ++src) {
-                const Index ix = x0 + kx;
-                if (ix >= 0 && ix < W) row[ix] += *src;
-              }
-            }
+    thread_local std::vector<float> buffer;
+    DispatchKernel(w.kernel, [&](auto k) {
+      for (Index b = b0; b < b1; ++b) {
+        float* xb = dx.data() + b * dx.rows();
+        float* acc = xb;  // without padding the sample's column is the accumulator
+        if (p > 0) {
+          buffer.assign(static_cast<std::size_t>(C * Hp * Wp), 0.0f);
+          acc = buffer.data();
+        } else {
+          std::fill(xb, xb + dx.rows(), 0.0f);
+        }
+        Col2ImSample<decltype(k)::value>(w, patches.data() + b * pixels * rows, acc, rows);
+        if (p == 0) continue;
+        for (Index c = 0; c < C; ++c) {
+          for (Index iy = 0; iy < H; ++iy) {
+            std::memcpy(xb + (c * H + iy) * W, acc + (c * Hp + iy + p) * Wp + p,
+                        static_cast<std::size_t>(W) * sizeof(float));
           }
         }
       }
-    }
+    });
   });
 }
 
@@ -120,14 +160,12 @@ void Conv2dLayer::Forward(const Matrix& x, Matrix& y, Pass pass) {
   const Vector& b = MatrixBias() ? kNone : bias();  // matrix bias: already in cols_
   ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
     for (Index s = b0; s < b1; ++s) {
-      float* ys = y.data() + s * y.rows();
-      for (Index p = 0; p < pixels; ++p) {
-        const float* c = cols_.data() + (s * pixels + p) * oc;
-        if (b.size() == 0) {
-          for (Index o = 0; o < oc; ++o) ys[o * pixels + p] = c[o];
-        } else {
-          for (Index o = 0; o < oc; ++o) ys[o * pixels + p] = c[o] + b[o];
-        }
+      Eigen::Map<Matrix> ys(y.data() + s * y.rows(), pixels, oc);
+      const Eigen::Map<const Matrix> cs(cols_.data() + s * pixels * oc, oc, pixels);
+      if (b.size() == 0) {
+        ys.noalias() = cs.transpose();
+      } else {
+        ys.noalias() = (cs.colwise() + b).transpose();
       }
     }
   });

@@ -50,8 +50,33 @@ void WeightedLayer::DropBiasRow(const Matrix& dx_full, Matrix& dx) const {
   dx = dx_full.topRows(dx_full.rows() - 1);
 }
 
+namespace internal {
+
+void RowSums(const Matrix& g, Vector& out) {
+  constexpr Index kPacket = 16;  // rows Eigen sums as one packet (16 floats) in rowwise().sum()
+  const Index rows = g.rows(), n = g.cols(), full = rows / kPacket * kPacket, tail = rows - full;
+  out.resize(rows);
+  if (n == 0) {
+    out.setZero();
+    return;
+  }
+  if (full > 0) out.head(full) = g.topRows(full).rowwise().sum();
+  if (tail == 0) return;
+  float acc[kPacket];
+  const float* p = g.data() + full;
+  for (Index t = 0; t < tail; ++t) acc[t] = p[t];
+  for (Index j = 1; j < n; ++j) {
+    const float* c = p + j * rows;
+    for (Index t = 0; t < tail; ++t) acc[t] += c[t];
+  }
+  for (Index t = 0; t < tail; ++t) out[full + t] = acc[t];
+}
+
+}  // namespace internal
+
 void WeightedLayer::UpdateBias(const Matrix& grad, const SgdStep& step) {
-  const Vector gb = grad.rowwise().sum();
+  Vector gb;
+  internal::RowSums(grad, gb);
   bias_velocity_ = step.momentum * bias_velocity_ + gb;
   bias_ -= step.lr * bias_velocity_;
 }

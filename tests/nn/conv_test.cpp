@@ -46,12 +46,111 @@ Matrix DirectConv(const Matrix& x, const TensorShape& in, const Matrix& w, const
               for (Index kx = 0; kx < k; ++kx) {
                 const Index iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
                 if (iy < 0 || iy >= in.height || ix < 0 || ix >= in.width) continue;
-                acc += static_cast<double>(w(o, (c * k + ky) * k + kx)) *
-                       x((c * in.height + iy) * in.width + ix, s);
+                acc += static_cast<double>(w(o, (c * k + ky) * k + kx)) * x((c * in.height + iy) * in.width + ix, s);
               }
           y((o * oh + oy) * ow + ox, s) = static_cast<float>(acc);
         }
   return y;
+}
+
+// The patch matrix and its adjoint by the definitions, with a bounds test per element;
+// the scatter visits the output pixels in raster order (the order Col2Im documents).
+Matrix ReferenceIm2Col(const Window& w, const Matrix& x, bool ones_row) {
+  const Index K = w.kernel, C = w.in.channels, H = w.in.height, W = w.in.width, px = w.Pixels();
+  const Index rows = w.PatchRows() + (ones_row ? 1 : 0);
+  Matrix p = Matrix::Constant(rows, x.cols() * px, 7.0f);
+  for (Index b = 0; b < x.cols(); ++b)
+    for (Index oy = 0; oy < w.out_h; ++oy)
+      for (Index ox = 0; ox < w.out_w; ++ox) {
+        const Index col = b * px + oy * w.out_w + ox;
+        for (Index c = 0; c < C; ++c)
+          for (Index ky = 0; ky < K; ++ky)
+            for (Index kx = 0; kx < K; ++kx) {
+              const Index iy = oy * w.stride - w.padding + ky, ix = ox * w.stride - w.padding + kx;
+              const bool in = iy >= 0 && iy < H && ix >= 0 && ix < W;
+              p((c * K + ky) * K + kx, col) = in ? x((c * H + iy) * W + ix, b) : 0.0f;
+            }
+        if (ones_row) p(rows - 1, col) = 1.0f;
+      }
+  return p;
+}
+
+Matrix ReferenceCol2Im(const Window& w, const Matrix& p, Index batch) {
+  const Index K = w.kernel, C = w.in.channels, H = w.in.height, W = w.in.width, px = w.Pixels();
+  Matrix dx = Matrix::Zero(w.in.Size(), batch);
+  for (Index b = 0; b < batch; ++b)
+    for (Index oy = 0; oy < w.out_h; ++oy)
+      for (Index ox = 0; ox < w.out_w; ++ox)
+        for (Index c = 0; c < C; ++c)
+          for (Index ky = 0; ky < K; ++ky)
+            for (Index kx = 0; kx < K; ++kx) {
+              const Index iy = oy * w.stride - w.padding + ky, ix = ox * w.stride - w.padding + kx;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+              dx((c * H + iy) * W + ix, b) += p((c * K + ky) * K + kx, b * px + oy * w.out_w + ox);
+            }
+  return dx;
+}
+
+bool SameBits(const Matrix& a, const Matrix& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
+}
+
+// Im2Col and Col2Im (padded buffers, unrolled kernel sizes 3 and 5, a generic path) give
+// the definitions' bits: the LeNet shapes, strides, paddings as wide as the kernel, odd
+// sizes, and a batch that is not a multiple of the parallel chunk. The patch entries span
+// 2^-20..2^20, so any change in the order of Col2Im's additions would show in the bits.
+TEST(ConvTest, Im2ColAndCol2ImHaveTheBitsOfTheDefinitions) {
+  struct Case {
+    TensorShape in;
+    Index k, stride, pad;
+  };
+  const Case cases[] = {{{1, 28, 28}, 5, 1, 2}, {{6, 14, 14}, 5, 1, 0}, {{2, 7, 6}, 3, 2, 1},  {{3, 9, 11}, 3, 1, 3},
+                        {{2, 8, 7}, 4, 1, 2},   {{1, 6, 5}, 1, 1, 0},   {{2, 11, 9}, 5, 2, 2}, {{1, 4, 4}, 2, 2, 0}};
+  for (const Case& c : cases) {
+    const LayerSpec spec = LayerSpec::Conv2d(3, c.k, c.stride, c.pad);
+    const TensorShape out{3, (c.in.height + 2 * c.pad - c.k) / c.stride + 1,
+                          (c.in.width + 2 * c.pad - c.k) / c.stride + 1};
+    const Window w = Window::Of(spec, c.in, out);
+    const Index batch = 6;
+    const Matrix x = RandomMatrix(c.in.Size(), batch, 11);
+    for (bool ones : {false, true}) {
+      Matrix p;
+      Im2Col(w, x, p, ones);
+      EXPECT_TRUE(SameBits(p, ReferenceIm2Col(w, x, ones)))
+          << "im2col k " << c.k << " pad " << c.pad << " ones " << ones;
+      Matrix g = RandomMatrix(p.rows(), p.cols(), 12);
+      Rng rng(13);
+      for (Index i = 0; i < g.size(); ++i)
+        g.data()[i] = std::ldexp(g.data()[i], static_cast<int>(rng.Uniform() * 40) - 20);
+      Matrix dx = Matrix::Constant(3, 3, 1.0f);  // resized and overwritten
+      Col2Im(w, g, batch, dx);
+      EXPECT_TRUE(SameBits(dx, ReferenceCol2Im(w, g, batch))) << "col2im k " << c.k << " pad " << c.pad;
+    }
+  }
+}
+
+// The bias gradient's row sums have the bits of Eigen's rowwise().sum() (whose order the
+// README's CNN and MLP figures were made with) on the LeNet shapes and odd ones; a plain
+// left-to-right sum of every row differs from it for 16 rows and more.
+TEST(ConvTest, RowSumsHaveTheBitsOfEigen) {
+  Rng rng(21);
+  for (Index rows : {1, 3, 6, 15, 16, 17, 31, 33, 84, 120, 256}) {
+    for (Index cols : {1, 2, 3, 4, 5, 9, 64, 12800, 50176}) {
+      Matrix g = RandomMatrix(rows, cols, static_cast<std::uint64_t>(rows * 1000 + cols));
+      for (Index i = 0; i < g.size(); ++i)
+        g.data()[i] = std::ldexp(g.data()[i], static_cast<int>(rng.Uniform() * 40) - 20);
+      const Vector ref = g.rowwise().sum();
+      Vector out = Vector::Constant(2, 5.0f);
+      internal::RowSums(g, out);
+      ASSERT_EQ(out.size(), rows);
+      EXPECT_EQ(0, std::memcmp(ref.data(), out.data(), sizeof(float) * static_cast<std::size_t>(rows)))
+          << rows << "x" << cols;
+    }
+  }
+  Vector empty;
+  internal::RowSums(Matrix(4, 0), empty);
+  EXPECT_TRUE(empty.isZero());
 }
 
 TEST(ConvTest, ForwardEqualsDirectConvolution) {

@@ -25,6 +25,8 @@ struct Window {
 void Im2Col(const Window& w, const Matrix& x, Matrix& patches, bool ones_row = false);
 // The adjoint: dx (in.Size() x batch) = sum of every patch column's entries back onto the
 // input pixels they came from (a last ones-row gradient, PatchRows() + 1 rows, is ignored).
+// Each input element is 0 plus its terms in the raster order of the output pixels (the
+// documented summation order; the bits do not depend on the thread count).
 void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx);
 
 class Conv2dLayer final : public WeightedLayer {

@@ -76,4 +76,12 @@ class WeightedLayer : public Layer {
   Matrix x_bias_;  // the last WithBiasInput() copy
 };
 
+namespace internal {
+// out = g.rowwise().sum() with the bits of Eigen 3.4's expression (rows in whole 16-float
+// packets by Eigen itself, each remaining row summed left to right from its first column),
+// the remaining rows summed side by side instead of one long dependency chain each: the
+// bias gradient of a conv layer (6 x 50176 for LeNet's first). Bit equality: conv_test.
+void RowSums(const Matrix& g, Vector& out);
+}  // namespace internal
+
 }  // namespace pcmsim::nn

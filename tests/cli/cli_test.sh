@@ -403,6 +403,9 @@ group_device() {
   check "trains: RESET pulses numbered 1 to 4" test "$(grep -c '^0,pulse,reset,' t3.csv)" = 8 -a "$(grep -c '^0,pulse,reset,4,' t3.csv)" = 2
   check "trains: SET pulse 5 read twice in each of 3 trains" test "$(grep -c '^0,pulse,set,5,' t3.csv)" = 6
   expect_error "set_trains" "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces t4.csv --devices 20 --trains 0
+  expect 0 "model measured again with 1 x 30 SET pulses" "$PCMSIM" fit-device t.csv -o fit200b.toml
+  "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces t5.csv --devices 200 --trains 2 --set-pulses 12 >/dev/null
+  expect 0 "model measured again with 2 x 12 SET pulses" "$PCMSIM" fit-device t5.csv -o fit5.toml --report fit5.h5
   expect_error "model.*'table' is not one of" "$PCMSIM" device fit200.toml -o table.h5
   head -n 3 t.csv | sed 's/polarity,//' >nocol.csv
   expect_error "nocol.csv:2: missing column 'polarity'" "$PCMSIM" fit-device nocol.csv -o bad.toml

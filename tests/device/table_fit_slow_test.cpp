@@ -1,4 +1,4 @@
-// The SET step round trip at plain 5 % per bin (label slow: ~15 s per preset in Release).
+// The SET step round trip at plain 5 % per bin (label slow: 11-27 s per preset in Release, 0.74 GB).
 //
 // With the default protocol (one train of 30 SET pulses after a RESET, 1000 devices) the mean
 // step of the bins above ~6 uS is within 1-3 standard errors of 0 (table_fit_test.cpp

@@ -35,6 +35,8 @@ struct DeviceArgs {
   MultiplyArgs multiply;
   std::string traces;          // --traces FILE.csv: write synthetic traces instead
   Index trace_devices = 1000;  // --devices
+  int trace_set_pulses = 30;   // --set-pulses
+  int trace_trains = 1;        // --trains
 };
 
 // `--traces`: measure any device file with the trace protocol (device/trace.hpp) into CSV.
@@ -44,10 +46,12 @@ void RunTraces(const DeviceArgs& a) {
   device::TraceOptions o;
   o.devices = a.trace_devices;
   o.seed = a.options.seed;
+  o.set_pulses = a.trace_set_pulses;
+  o.set_trains = a.trace_trains;
   const std::vector<device::TraceRow> rows = device::GenerateTraces(*model, o);
   experiment::WriteTraceCsv(a.traces, rows,
                             StrCat("synthetic traces of ", model->Name(), " (", a.device, "), ", o.devices,
-                                   " devices, seed ", o.seed, ", written by pcmsim device --traces"));
+                                   " devices, ", o.set_trains, " x ", o.set_pulses, " SET pulses, seed ", o.seed, ", written by pcmsim device --traces"));
   std::printf("%zu readings of %lld devices of %s -> %s\n", rows.size(), static_cast<long long>(o.devices),
               std::string(model->Name()).c_str(), a.traces.c_str());
 }
@@ -183,6 +187,8 @@ void RegisterDevice(CLI::App& app) {
   cmd->add_option("-o,--output", args->output, "Result file (HDF5)");
   cmd->add_option("--traces", args->traces, "Write synthetic measurement traces of the device (CSV) instead");
   cmd->add_option("--devices", args->trace_devices, "--traces: devices (default 1000)");
+  cmd->add_option("--set-pulses", args->trace_set_pulses, "--traces: SET pulses per train after a RESET (default 30)");
+  cmd->add_option("--trains", args->trace_trains, "--traces: RESET + SET trains, repeated (default 1)");
   cmd->add_option("--cells", args->options.cells, "Cells of the level/drift/precision studies (default 100000)");
   cmd->add_option("--levels", args->options.levels, "Programmed levels, equally spaced (default 8)");
   cmd->add_option("--pulses", args->options.pulses, "SET pulses of the pulse-response study (default 50)");

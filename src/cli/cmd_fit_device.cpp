@@ -2,6 +2,7 @@
 // device (model = "table") from measured traces (experiment/trace_csv.hpp layout) and, with
 // --report, writes the fit quality: per statistic and conductance bin the measured value and
 // the fitted model's value (the fitted device measured with the same protocol, seed 1).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -69,8 +70,18 @@ void RunFit(const FitArgs& a) {
   const std::string file = std::filesystem::path(a.input).filename().string();
   const std::string name = a.name.empty() ? std::filesystem::path(a.output).stem().string() : a.name;
   const device::TableDevice fitted = device::TableFromAnalysis(measured, name, file);
+  // The fitted device measured again with the protocol's pulse trains as the traces show
+  // them (SET pulses per train, RESETs numbered 1 .. trains + 1), so both see the same G.
   device::TraceOptions again;
   again.devices = measured.devices;
+  int max_set = 0, max_reset = 0;
+  for (const device::TraceRow& r : rows) {
+    if (r.kind != device::TraceKind::kPulse) continue;
+    if (r.polarity == device::Polarity::kSet) max_set = std::max(max_set, r.pulse);
+    if (r.polarity == device::Polarity::kReset) max_reset = std::max(max_reset, r.pulse);
+  }
+  if (max_set > 0) again.set_pulses = max_set;
+  again.set_trains = std::max(1, max_reset - 1);
   const device::TraceAnalysis model = device::AnalyseTraces(device::GenerateTraces(fitted, again), a.options, &measured);
   if (std::filesystem::exists(a.output) && std::filesystem::equivalent(a.output, a.input)) {
     throw ConfigError(StrCat(a.output, ": is the measurement file of this fit"));
@@ -88,6 +99,8 @@ void RunFit(const FitArgs& a) {
   std::filesystem::rename(tmp, a.output);
   std::printf("fitted %s from %lld devices (%zu readings), t0 = %.3g s -> %s\n", name.c_str(),
               static_cast<long long>(measured.devices), rows.size(), measured.t0, a.output.c_str());
+  std::printf("  model measured again with %d x %d SET pulses (the traces' trains)\n", again.set_trains,
+              again.set_pulses);
   std::printf("  statistic     bins  max |model - measured| / measured\n");
   for (const auto& m : measured.stats) {
     const device::BinnedStat& f = model.Get(m.name);

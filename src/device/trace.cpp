@@ -18,6 +18,7 @@ void TraceOptions::Validate() const {
   Require(repeat_reads >= 2, "repeat_reads", repeat_reads, "must be >= 2");
   Require(repeat_time_s >= drift_times_s.back(), "repeat_time_s", repeat_time_s, "must be >= the last drift time");
   Require(set_pulses >= 1, "set_pulses", set_pulses, "must be >= 1");
+  Require(set_trains >= 1, "set_trains", set_trains, "must be >= 1");
   Require(pulse_reads >= 1, "pulse_reads", pulse_reads, "must be >= 1");
 }
 
@@ -56,17 +57,20 @@ std::vector<TraceRow> GenerateTraces(const DeviceModel& model, const TraceOption
     }
   };
   double t = o.repeat_time_s + 1.0;
-  cells->ApplyReset(all, t);
-  read_after_pulse(Polarity::kReset, 1, t);
   const std::vector<int> one(static_cast<size_t>(n), 1);
-  for (int k = 1; k <= o.set_pulses; ++k) {
-    t += 1e-3;
-    cells->ApplySet(all, one, t);
-    read_after_pulse(Polarity::kSet, k, t);
+  for (int train = 1; train <= o.set_trains; ++train) {
+    if (train > 1) t += 1e-3;
+    cells->ApplyReset(all, t);
+    read_after_pulse(Polarity::kReset, train, t);
+    for (int k = 1; k <= o.set_pulses; ++k) {
+      t += 1e-3;
+      cells->ApplySet(all, one, t);
+      read_after_pulse(Polarity::kSet, k, t);
+    }
   }
   t += 1e-3;
   cells->ApplyReset(all, t);
-  read_after_pulse(Polarity::kReset, 2, t);
+  read_after_pulse(Polarity::kReset, o.set_trains + 1, t);
   return rows;
 }
 

@@ -398,6 +398,14 @@ group_device() {
   check "fitted device written" grep -q 'model = "table"' fit200.toml
   check "fit report written" test -f fit.h5
   expect 0 "readings of 20 devices of fit200" "$PCMSIM" device fit200.toml --traces t2.csv --devices 20
+  # Repeated trains: 26 reads + 3 x (RESET + 5 SET) x 2 reads + final RESET x 2 = 64 per device.
+  expect 0 "^1280 readings of 20 devices" "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces t3.csv --devices 20 --trains 3 --set-pulses 5
+  check "trains: RESET pulses numbered 1 to 4" test "$(grep -c '^0,pulse,reset,' t3.csv)" = 8 -a "$(grep -c '^0,pulse,reset,4,' t3.csv)" = 2
+  check "trains: SET pulse 5 read twice in each of 3 trains" test "$(grep -c '^0,pulse,set,5,' t3.csv)" = 6
+  expect_error "set_trains" "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces t4.csv --devices 20 --trains 0
+  expect 0 "model measured again with 1 x 30 SET pulses" "$PCMSIM" fit-device t.csv -o fit200b.toml
+  "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces t5.csv --devices 200 --trains 2 --set-pulses 12 >/dev/null
+  expect 0 "model measured again with 2 x 12 SET pulses" "$PCMSIM" fit-device t5.csv -o fit5.toml --report fit5.h5
   expect_error "model.*'table' is not one of" "$PCMSIM" device fit200.toml -o table.h5
   head -n 3 t.csv | sed 's/polarity,//' >nocol.csv
   expect_error "nocol.csv:2: missing column 'polarity'" "$PCMSIM" fit-device nocol.csv -o bad.toml

@@ -4,7 +4,8 @@
 // drift exponent (mean of the cells' own nu over the bin's devices) and read noise (rms of
 // the cells' own read-noise std at the repeated-read time). Tolerance per bin: 5 % of the
 // true value or 3 standard errors of the bin's estimate, whichever is larger (a mean step
-// near saturation is ~0, where 5 % is below what 3500 noisy steps can resolve). Then the
+// near saturation is ~0, where 5 % is below what 3500 noisy steps can resolve; plain 5 % with
+// repeated shorter trains: table_fit_slow_test.cpp). Then the
 // fitted device's own traces reproduce the measured statistics bin by bin (the report's
 // comparison): 5 % or 4 standard errors of the difference of two estimates (sqrt 2 x the
 // se; the fourth sigma for the discretisation of the model into a piecewise-linear table).

@@ -7,7 +7,10 @@
 //   drift reads at drift_times_s (one read each)                                     -> read rows
 //   repeat_reads reads at repeat_time_s                                               -> read rows
 //   RESET at repeat_time_s + 1, read; set_pulses x (SET, read) 1 ms apart; RESET, read -> pulse rows
-//   (pulse_reads reads after each pulse, rows with the same polarity and pulse number)
+//   (pulse_reads reads after each pulse, rows with the same polarity and pulse number);
+//   with set_trains = K the RESET + SET train is repeated K times before the final RESET
+//   (RESET pulses numbered 1 .. K + 1, SET pulses 1 .. set_pulses within each train), so the
+//   SET steps at every conductance of the train grow K-fold (K = 1: the protocol above)
 // Every read carries the device's read noise (as a measurement does).
 #pragma once
 
@@ -39,7 +42,8 @@ struct TraceOptions {
   std::vector<double> drift_times_s = {1, 3, 10, 30, 100, 300, 1000, 3000, 10000};  // increasing, > 0
   int repeat_reads = 16;                // >= 2
   double repeat_time_s = 10000.0;       // >= the last drift time
-  int set_pulses = 30;                  // >= 1
+  int set_pulses = 30;                  // >= 1, per train
+  int set_trains = 1;                   // >= 1: RESET + set_pulses SET pulses, repeated
   int pulse_reads = 2;                  // reads after each pulse (>= 2 measures read noise there), >= 1
   void Validate() const;                // ConfigError naming the field
 };

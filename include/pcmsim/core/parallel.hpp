@@ -3,6 +3,7 @@
 // chunk results do not depend on which thread ran them is bit-reproducible.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 
@@ -19,6 +20,13 @@ int NumThreads();
 // NumThreads(), often fewer: small problems have few chunks). Written into provenance.
 int ThreadsUsed();
 void ResetThreadsUsed();
+
+// The cache sizes Eigen's GEMM blocking is computed from in every pcmsim process (set when
+// pcmsim_core is loaded, whatever the host has), so that results do not depend on the
+// host's caches; PCMSIM_EIGEN_CACHES=host keeps the host's sizes instead.
+inline constexpr std::ptrdiff_t kEigenL1Bytes = 48 * 1024;
+inline constexpr std::ptrdiff_t kEigenL2Bytes = 1280 * 1024;
+inline constexpr std::ptrdiff_t kEigenL3Bytes = 32 * 1024 * 1024;
 
 // Calls fn(begin, end) for consecutive chunks [begin, end) of [0, n), each at most
 // `grain` long (the last may be shorter). Chunks may run concurrently; bounds depend only

@@ -280,10 +280,12 @@ Index BlockWidth(Index dim, double flops, double min_flops) {
   return (width + 15) / 16 * 16;
 }
 
-// Column blocks: each column of the product is computed by Eigen with the same row kernels
-// and k-blocking whatever the column block (both depend on the rows and the depth only), so
-// the bits do not depend on the column split; 1 MFLOP per block is enough to pay the
-// hand-over (about 1 us) on the own pool.
+// Column blocks: Eigen's depth blocking depends on the depth only, and its row blocking (mc)
+// on the column count only through a cache-fit test that leaves mc = m for products of up
+// to 576 rows; so for those a column block's bits are those of the whole product (checked
+// bit for bit on the MLP's shapes by ParallelTest.SmallProductsAreSplitByColumnsWithEigensBits;
+// taller products could in principle get another mc). 1 MFLOP per block pays the pool's
+// hand-over (1.3 us for an empty region, bench_kernels, bench/README.md).
 constexpr double kMinFlopsPerColumnBlock = 1.0e6;
 // Row blocks change which of Eigen's register kernels (48, 32 or 16 rows) computes a row,
 // and so the order of its sums: their threshold is kept where every shipped result was

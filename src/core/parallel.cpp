@@ -280,12 +280,13 @@ Index BlockWidth(Index dim, double flops, double min_flops) {
   return (width + 15) / 16 * 16;
 }
 
-// Column blocks: Eigen's depth blocking depends on the depth only, and its row blocking (mc)
-// on the column count only through a cache-fit test that leaves mc = m for products of up
-// to 576 rows; so for those a column block's bits are those of the whole product (checked
-// bit for bit on the MLP's shapes by ParallelTest.SmallProductsAreSplitByColumnsWithEigensBits;
-// taller products could in principle get another mc). 1 MFLOP per block pays the pool's
-// hand-over (1.3 us for an empty region, bench_kernels, bench/README.md).
+// Column blocks: Eigen's depth blocking depends on the depth only, but its row blocking (mc)
+// can depend on the column count (a cache-fit test on depth x columns), and mc decides which
+// register kernel sums a row. For the products split this way here (1-8 MFLOP: the MLP's
+// 128-unit layer and the conv layers) the column blocks give the whole product's bits,
+// checked by ParallelTest.SmallProductsAreSplitByColumnsWithEigensBits and by one-epoch runs
+// of the shipped experiments; it is not a general guarantee of Eigen's. 1 MFLOP per block
+// pays the pool's hand-over (1.3 us for an empty region, bench_kernels, bench/README.md).
 constexpr double kMinFlopsPerColumnBlock = 1.0e6;
 // Row blocks change which of Eigen's register kernels (48, 32 or 16 rows) computes a row,
 // and so the order of its sums: their threshold is kept where every shipped result was

@@ -35,8 +35,8 @@ void ParallelFor(Index n, Index grain, const std::function<void(Index, Index)>& 
 
 // C = alpha * op(A) * op(B) + beta * C with Eigen, split into up to 4 blocks of C whose
 // width depends only on the shapes, so the bits are the same for any thread count. Column
-// blocks (from 1 MFLOP per block) keep the bits of Eigen's whole product (shown for up to
-// 576 rows, see parallel.cpp); row blocks (tall
+// blocks (from 1 MFLOP per block) keep the bits of Eigen's whole product for the shapes
+// pcmsim splits that way (checked, see parallel.cpp); row blocks (tall
 // products of 8 MFLOP or more, more rows than columns) change which Eigen kernel sums a
 // row, and are kept as they were when the shipped results were computed.
 void ParallelGemm(const Matrix& a, bool transpose_a, const Matrix& b, bool transpose_b,

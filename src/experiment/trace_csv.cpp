@@ -95,7 +95,13 @@ std::vector<TraceRow> ReadTraceCsv(const std::filesystem::path& path) {
     if (line.empty() || line[0] == '#') continue;
     const std::vector<std::string> f = Split(line);
     if (col.empty()) {
-      for (size_t i = 0; i < f.size(); ++i) col[f[i]] = i;
+      for (size_t i = 0; i < f.size(); ++i) {
+        // A repeated name would leave the map smaller than the header, and a row of the
+        // map's size would then be indexed past its end (found by fuzz_traces).
+        if (!col.emplace(f[i], i).second) {
+          throw ConfigError(StrCat(where, ": column '", f[i], "' appears twice in the header"));
+        }
+      }
       for (const char* c : kColumns) {
         if (!col.count(c)) throw ConfigError(StrCat(where, ": missing column '", c, "' in the header"));
       }

@@ -114,6 +114,11 @@ TEST(TraceCsvTest, RoundTripAndBadLinesNamed) {
                           "not a whole number");
   PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write(header + "1.5,read,,0,1,2,\n")), ConfigError, "bad.csv:2", "device",
                           "not a whole number");
+  // Found by fuzz_traces (ASan: read past the end of a row): a header naming a column twice
+  // made the row-length check compare against fewer names than the header has fields.
+  PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write("device,kind,polarity,pulse,time_s,g_uS,target_uS,kind\n"
+                                             "0,read,,0,1,2,\n")),
+                          ConfigError, "bad.csv:1", "column 'kind' appears twice");
 }
 
 }  // namespace

@@ -40,8 +40,16 @@ function(pcmsim_add_test name)
   pcmsim_set_warnings(${name})
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "PCMSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+    PROPERTIES ENVIRONMENT "PCMSIM_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     DISCOVERY_TIMEOUT 60)
+  # Labels are set by a script CTest includes after the discovered tests: given through
+  # gtest_discover_tests' PROPERTIES, a list is split into separate arguments, so a second
+  # label became a property name and `ctest -L` never saw it (no escaping survives CMake 3.25).
+  if(ARG_LABELS)
+    set(script ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+    file(WRITE ${script} "if(DEFINED ${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${ARG_LABELS}\")\nendif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${script})
+  endif()
 endfunction()
 
 # Git commit and dirty flag for provenance (empty when not a checkout).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -93,8 +94,29 @@ std::string Describe(const Sweep& s, const SweepPoint& p) {
   return StrCat(d, d.empty() ? "" : " ", "repeat ", p.repeat);
 }
 
+// A sweep of more runs than this is refused before its points are built (each point is
+// loaded twice here, and a grid of a few long axes would exhaust memory first).
+constexpr double kMaxSweepRuns = 100000;
+
+// The number of runs a grid asks for, refused beyond kMaxSweepRuns with its factors.
+void CheckGridSize(const Context& c, const Sweep& s) {
+  if (s.mode != SweepMode::kGrid) return;
+  double runs = s.repeats;
+  std::string factors;
+  for (const SweepAxis& a : s.axes) {
+    runs *= static_cast<double>(a.values.size());
+    factors += StrCat(a.values.size(), " (", a.key, ") x ");
+  }
+  if (runs > kMaxSweepRuns) {
+    const std::string count = runs < 1e15 ? StrCat(static_cast<std::int64_t>(runs)) : StrCat(runs);
+    Fail(c, "axes", StrCat("the grid has ", count, " runs (", factors, s.repeats, " repeats); a sweep holds at most ",
+                           static_cast<std::int64_t>(kMaxSweepRuns), ": split it, shorten an axis or use sweep.mode = \"zip\""));
+  }
+}
+
 // Loads every point once: checks it and fixes its seed (base seed after overrides + repeat).
 void ExpandPoints(const Context& c, Sweep& s) {
+  CheckGridSize(c, s);
   const auto combos = Combinations(c, s);
   for (size_t ci = 0; ci < combos.size(); ++ci) {
     std::vector<std::string> ov = s.fixed;

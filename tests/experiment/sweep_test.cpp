@@ -91,6 +91,16 @@ TEST(SweepFileTest, MistakesNameFileKeyAndReason) {
   PCMSIM_EXPECT_THROW_MSG(load(head + "[set]\ntrain.epochs = 2.5\n"), ConfigError, f.c_str(), "train.epochs");
   PCMSIM_EXPECT_THROW_MSG(load(head + "path_keys = [\"model.init_from\"]\n"), ConfigError, f.c_str(), "sweep.path_keys",
                           "model.init_from");
+  // A grid too large to hold is refused at once with its factors, before any point is built
+  // (3 axes of 100 values x 2 repeats; before, it built and loaded 2 million points).
+  std::string values = "[";
+  for (int i = 1; i <= 100; ++i) values += StrCat(i == 1 ? "" : ", ", i);
+  values += "]";
+  PCMSIM_EXPECT_THROW_MSG(load(head + "repeats = 2\n[axes]\ntrain.epochs = " + values + "\ntrain.batch_size = " + values +
+                               "\nexperiment.seed = " + values + "\n"),
+                          ConfigError, f.c_str(), "key 'axes'", "2000000 runs",
+                          "100 (experiment.seed) x 100 (train.batch_size) x 100 (train.epochs) x 2 repeats",
+                          "at most 100000");
 }
 
 // The shipped sweep files: the FP32 one loads completely; the analog ones (until the analog

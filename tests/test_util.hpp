@@ -40,11 +40,11 @@ inline void WriteFile(const std::filesystem::path& p, const std::string& bytes) 
     try {                                                                              \
       statement;                                                                       \
       ADD_FAILURE() << "expected " #ExceptionType " from " #statement;                 \
-    } catch (const ExceptionType& e) {                                                 \
-      const std::string msg = e.what();                                                \
-      for (const char* piece : {__VA_ARGS__})                                          \
-        EXPECT_NE(msg.find(piece), std::string::npos) << "message lacks '" << piece    \
-                                                      << "': " << msg;                 \
+    } catch (const ExceptionType& pcmsim_error_) {                                     \
+      const std::string pcmsim_msg_ = pcmsim_error_.what();                            \
+      for (const char* pcmsim_piece_ : {__VA_ARGS__})                                  \
+        EXPECT_NE(pcmsim_msg_.find(pcmsim_piece_), std::string::npos)                  \
+            << "message lacks '" << pcmsim_piece_ << "': " << pcmsim_msg_;             \
     }                                                                                  \
   } while (0)
 

@@ -200,11 +200,6 @@ Network SmallCnnNet(Activation act) {
   return net;
 }
 
-double Loss(Network& net, const Matrix& x, const std::vector<std::uint8_t>& y) {
-  Matrix d;
-  return SoftmaxCrossEntropy(net.Forward(x, Pass::kEval), y.data(), d).loss_sum / static_cast<double>(x.cols());
-}
-
 class ConvGradientTest : public ::testing::TestWithParam<Activation> {};
 
 TEST_P(ConvGradientTest, WeightAndBiasGradientsMatchFiniteDifferences) {
@@ -236,10 +231,10 @@ TEST_P(ConvGradientTest, WeightAndBiasGradientsMatchFiniteDifferences) {
       Matrix w = before[li];
       w.data()[k] += eps;
       probe.weighted(l).backend().SetWeights(w);
-      const double up = Loss(probe, x, y);
+      const double up = testing::MeanLoss(probe, x, y);
       w.data()[k] -= 2 * eps;
       probe.weighted(l).backend().SetWeights(w);
-      const double down = Loss(probe, x, y);
+      const double down = testing::MeanLoss(probe, x, y);
       probe.weighted(l).backend().SetWeights(before[li]);
       const double fd = (up - down) / (2 * eps);
       EXPECT_NEAR(grad.data()[k], fd, 3e-4 + 3e-2 * std::abs(fd)) << "layer " << l << " weight " << k;
@@ -247,9 +242,9 @@ TEST_P(ConvGradientTest, WeightAndBiasGradientsMatchFiniteDifferences) {
     }
     for (Index k = 0; k < bgrad.size(); ++k) {
       probe.weighted(l).bias()[k] += eps;
-      const double up = Loss(probe, x, y);
+      const double up = testing::MeanLoss(probe, x, y);
       probe.weighted(l).bias()[k] -= 2 * eps;
-      const double down = Loss(probe, x, y);
+      const double down = testing::MeanLoss(probe, x, y);
       probe.weighted(l).bias()[k] += eps;
       const double fd = (up - down) / (2 * eps);
       EXPECT_NEAR(bgrad[k], fd, 3e-4 + 3e-2 * std::abs(fd)) << "layer " << l << " bias " << k;

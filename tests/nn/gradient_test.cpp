@@ -6,6 +6,7 @@
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
 #include "pcmsim/nn/trainer.hpp"
+#include "nn_test_util.hpp"
 
 namespace pcmsim::nn {
 namespace {
@@ -21,11 +22,6 @@ Network SmallNet(Activation act, std::uint64_t seed) {
   for (Index i = 0; i < mlp.NumLayers(); ++i)
     for (Index k = 0; k < mlp.weighted(i).bias().size(); ++k) mlp.weighted(i).bias()[k] = static_cast<float>(rng.Uniform() - 0.5);
   return mlp;
-}
-
-double Loss(Network& mlp, const Matrix& x, const std::vector<std::uint8_t>& y) {
-  Matrix d;
-  return SoftmaxCrossEntropy(mlp.Forward(x, Pass::kEval), y.data(), d).loss_sum / static_cast<double>(x.cols());
 }
 
 class GradientTest : public ::testing::TestWithParam<Activation> {};
@@ -54,10 +50,10 @@ TEST_P(GradientTest, WeightGradientsMatchFiniteDifferences) {
       Matrix w = before[static_cast<size_t>(l)];
       w.data()[k] += eps;
       probe.weighted(l).backend().SetWeights(w);
-      const double up = Loss(probe, x, y);
+      const double up = testing::MeanLoss(probe, x, y);
       w.data()[k] -= 2 * eps;
       probe.weighted(l).backend().SetWeights(w);
-      const double down = Loss(probe, x, y);
+      const double down = testing::MeanLoss(probe, x, y);
       probe.weighted(l).backend().SetWeights(before[static_cast<size_t>(l)]);
       const double fd = (up - down) / (2 * eps);
       // Central differences err by O(eps^2 * f''') plus float rounding of the loss / eps.

@@ -1,8 +1,13 @@
 // Shared helpers of the nn tests.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "pcmsim/device/pcm_params.hpp"
 #include "pcmsim/nn/analog_backend.hpp"
+#include "pcmsim/nn/loss.hpp"
+#include "pcmsim/nn/network.hpp"
 
 namespace pcmsim::testing {
 
@@ -24,6 +29,14 @@ inline nn::AnalogOptions IdealAnalogOptions(crossbar::DriftCompensation compensa
   o.tile.drift_compensation = compensation;
   o.hwa_weight_noise = 0.0;
   return o;
+}
+
+// Mean softmax cross-entropy of the evaluation pass over the batch x with labels y: the
+// function the finite-difference gradient checks differentiate.
+inline double MeanLoss(nn::Network& net, const Matrix& x, const std::vector<std::uint8_t>& y) {
+  Matrix d;
+  return nn::SoftmaxCrossEntropy(net.Forward(x, nn::Pass::kEval), y.data(), d).loss_sum /
+         static_cast<double>(x.cols());
 }
 
 }  // namespace pcmsim::testing

@@ -66,10 +66,19 @@ void WriteReport(const FitArgs& a, const device::TraceAnalysis& measured, const 
 void RunFit(const FitArgs& a) {
   const std::string start = experiment::UtcNow();
   const std::vector<device::TraceRow> rows = experiment::ReadTraceCsv(a.input);
-  const device::TraceAnalysis measured = device::AnalyseTraces(rows, a.options);
+  // The fit's errors are about the traces as a whole (too few devices, points per bin): they
+  // name the file, as the reader's name its line.
+  auto in_file = [&](auto&& step) {
+    try {
+      return step();
+    } catch (const ConfigError& e) {
+      throw ConfigError(StrCat(a.input, ": ", e.what()));
+    }
+  };
+  const device::TraceAnalysis measured = in_file([&] { return device::AnalyseTraces(rows, a.options); });
   const std::string file = std::filesystem::path(a.input).filename().string();
   const std::string name = a.name.empty() ? std::filesystem::path(a.output).stem().string() : a.name;
-  const device::TableDevice fitted = device::TableFromAnalysis(measured, name, file);
+  const device::TableDevice fitted = in_file([&] { return device::TableFromAnalysis(measured, name, file); });
   // The fitted device measured again with the protocol's pulse trains as the traces show
   // them (SET pulses per train, RESETs numbered 1 .. trains + 1), so both see the same G.
   device::TraceOptions again;
@@ -82,6 +91,12 @@ void RunFit(const FitArgs& a) {
   }
   if (max_set > 0) again.set_pulses = max_set;
   again.set_trains = std::max(1, max_reset - 1);
+  try {
+    again.Validate();
+  } catch (const ConfigError& e) {
+    throw ConfigError(StrCat(a.input, ": the largest pulse numbers (SET ", max_set, ", RESET ", max_reset,
+                             ") set the protocol the fitted device is measured again with: ", e.what()));
+  }
   const device::TraceAnalysis model = device::AnalyseTraces(device::GenerateTraces(fitted, again), a.options, &measured);
   if (std::filesystem::exists(a.output) && std::filesystem::equivalent(a.output, a.input)) {
     throw ConfigError(StrCat(a.output, ": is the measurement file of this fit"));

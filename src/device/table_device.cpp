@@ -258,7 +258,8 @@ void TableDevice::Validate() const {
   Require(t0 > 0, "drift.t0_s", t0, "must be > 0");
   Require(set_gain_dtod >= 0 && set_gain_dtod < 1, "set.gain_dtod", set_gain_dtod, "must be in [0, 1)");
   Require(pv_tolerance >= 0, "program_verify.tolerance_uS", pv_tolerance * 1e6, "must be >= 0");
-  Require(pv_max_iterations >= 1, "program_verify.max_iterations", pv_max_iterations, "must be >= 1");
+  Require(pv_max_iterations >= 1 && pv_max_iterations <= 100000, "program_verify.max_iterations", pv_max_iterations,
+          "must be in [1, 100000]");
   for (const TableField& f : TableFields()) (this->*f.table).Validate(f.key, f.non_negative);
 }
 

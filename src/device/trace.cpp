@@ -20,6 +20,19 @@ void TraceOptions::Validate() const {
   Require(set_pulses >= 1, "set_pulses", set_pulses, "must be >= 1");
   Require(set_trains >= 1, "set_trains", set_trains, "must be >= 1");
   Require(pulse_reads >= 1, "pulse_reads", pulse_reads, "must be >= 1");
+  // Checked before anything is allocated: 2 devices x 1e9 SET pulses would otherwise grow
+  // the rows until memory runs out (found with `fit-device` on a trace naming SET pulse
+  // 2147483647, which sets the protocol of the re-measurement).
+  Require(Rows() <= kMaxRows, "devices", devices,
+          StrCat("with ", set_trains, " x ", set_pulses, " SET pulses and ", pulse_reads,
+                 " reads per pulse the traces would hold ", Rows(), " readings, more than ", kMaxRows));
+}
+
+double TraceOptions::Rows() const {
+  const double per_pulse = double(pulse_reads);
+  const double per_device = 1.0 + double(drift_times_s.size()) + double(repeat_reads) +
+                            per_pulse * (double(set_trains) * (1.0 + double(set_pulses)) + 1.0);
+  return double(devices) * per_device;
 }
 
 std::vector<TraceRow> GenerateTraces(const DeviceModel& model, const TraceOptions& o) {
@@ -33,6 +46,7 @@ std::vector<TraceRow> GenerateTraces(const DeviceModel& model, const TraceOption
   for (Index d = 0; d < n; ++d) targets[size_t(d)] = lo + (hi - lo) * double(d) / double(n - 1);
 
   std::vector<TraceRow> rows;
+  rows.reserve(static_cast<size_t>(o.Rows()));
   ArrayD g;
   auto record = [&](TraceKind kind, Polarity pol, int pulse, double since, bool with_target) {
     for (Index d = 0; d < n; ++d) {

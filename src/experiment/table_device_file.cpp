@@ -1,6 +1,7 @@
 // Reading and writing the table device's TOML.
 #include "pcmsim/experiment/table_device_file.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 
@@ -69,7 +70,11 @@ TableDevice LoadTableDevice(io::ConfigReader& r, std::string_view prefix) {
     d.*f.table = ReadTable(r, K + f.key, f.conductance ? "value_uS" : "value", f.conductance ? kUs : 1.0);
   }
   d.pv_tolerance = r.GetDouble(K + "program_verify.tolerance_uS", d.pv_tolerance / kUs) * kUs;
-  d.pv_max_iterations = static_cast<int>(r.GetInt(K + "program_verify.max_iterations", d.pv_max_iterations));
+  // Range-checked before the conversion to int (4294967297 became 1), with the bound of the
+  // PCM presets (an unbounded count with tolerance 0 never ends program-and-verify).
+  const std::int64_t iters = r.GetInt(K + "program_verify.max_iterations", d.pv_max_iterations);
+  if (iters < 1 || iters > 100000) r.Fail(K + "program_verify.max_iterations", "must be in [1, 100000]");
+  d.pv_max_iterations = static_cast<int>(iters);
   try {
     d.Validate();
   } catch (const ConfigError& e) {

@@ -20,17 +20,34 @@ using device::TraceRow;
 constexpr double kUs = 1e-6;
 const char* const kColumns[] = {"device", "kind", "polarity", "pulse", "time_s", "g_uS", "target_uS"};
 
-std::vector<std::string> Split(const std::string& line) {
+// The fields of a line. A field may be quoted ("a,b", "" for a quote inside), as spreadsheet
+// exports write them; blanks around a field and a trailing \r (CRLF files) are dropped.
+// Throws on an unterminated quote (the message names the line: `where`).
+std::vector<std::string> Split(const std::string& line, const std::string& where) {
   std::vector<std::string> f;
   std::string cur;
-  for (char c : line) {
-    if (c == ',') {
+  bool quoted = false;  // inside a quoted part
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c != '"') {
+        cur += c;
+      } else if (i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
       f.push_back(cur);
       cur.clear();
     } else if (c != '\r') {
       cur += c;
     }
   }
+  if (quoted) throw ConfigError(StrCat(where, ": a quoted field is not closed (\" missing)"));
   f.push_back(cur);
   for (auto& s : f) {
     const size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
@@ -44,6 +61,17 @@ double Number(const std::string& s, const std::string& where, const char* column
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) {
     throw ConfigError(StrCat(where, ": ", column, " '", s, "' is not a finite number"));
+  }
+  return v;
+}
+
+// A conductance in uS: beyond 1e6 uS (1 S) a number is not a cell's reading, and its squares
+// in the fit's sums overflow (a reading of 1e308 uS left a table entry infinite).
+double Conductance(const std::string& s, const std::string& where, const char* column) {
+  constexpr double kMaxUs = 1e6;
+  const double v = Number(s, where, column);
+  if (std::abs(v) > kMaxUs) {
+    throw ConfigError(StrCat(where, ": ", column, " ", s, " is beyond +-", kMaxUs, " uS (1 S), not a cell's conductance"));
   }
   return v;
 }
@@ -92,8 +120,10 @@ std::vector<TraceRow> ReadTraceCsv(const std::filesystem::path& path) {
   while (std::getline(in, line)) {
     ++n;
     const std::string where = StrCat(path.string(), ":", n);
+    // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first column's name.
+    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
     if (line.empty() || line[0] == '#') continue;
-    const std::vector<std::string> f = Split(line);
+    const std::vector<std::string> f = Split(line, where);
     if (col.empty()) {
       for (size_t i = 0; i < f.size(); ++i) {
         // A repeated name would leave the map smaller than the header, and a row of the
@@ -127,10 +157,10 @@ std::vector<TraceRow> ReadTraceCsv(const std::filesystem::path& path) {
     r.pulse = get("pulse").empty() ? 0 : static_cast<int>(WholeNumber(get("pulse"), where, "pulse", 2147483647.0));
     r.time_s = Number(get("time_s"), where, "time_s");
     if (r.time_s < 0) throw ConfigError(StrCat(where, ": time_s ", r.time_s, " is negative"));
-    r.g = Number(get("g_uS"), where, "g_uS") * kUs;
+    r.g = Conductance(get("g_uS"), where, "g_uS") * kUs;
     if (r.kind == TraceKind::kProgram) {
       if (get("target_uS").empty()) throw ConfigError(StrCat(where, ": a program row needs target_uS"));
-      r.target = Number(get("target_uS"), where, "target_uS") * kUs;
+      r.target = Conductance(get("target_uS"), where, "target_uS") * kUs;
       if (r.target < 0) throw ConfigError(StrCat(where, ": target_uS ", r.target / kUs, " is negative"));
     }
     rows.push_back(r);

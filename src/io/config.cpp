@@ -228,6 +228,11 @@ constexpr const char* Expected(std::type_identity<bool>) { return "a boolean"; }
 constexpr const char* Expected(std::type_identity<std::int64_t>) { return "an integer"; }
 constexpr const char* Expected(std::type_identity<double>) { return "a number"; }
 constexpr const char* Expected(std::type_identity<std::string>) { return "a string"; }
+// The plural, for lists ("an array of numbers").
+constexpr const char* ExpectedPlural(std::type_identity<bool>) { return "booleans"; }
+constexpr const char* ExpectedPlural(std::type_identity<std::int64_t>) { return "integers"; }
+constexpr const char* ExpectedPlural(std::type_identity<double>) { return "numbers"; }
+constexpr const char* ExpectedPlural(std::type_identity<std::string>) { return "strings"; }
 }  // namespace
 
 template <typename T>
@@ -264,8 +269,7 @@ static std::vector<T> GetList(ConfigReader& r, const toml::table& root,
   if (arr == nullptr) {
     // A single value where a list is expected is accepted as a list of one.
     if (auto v = TypedValue<T>(*n)) return {*v};
-    r.Fail(key, StrCat("expected an array of ", Expected(std::type_identity<T>{}), "s, found ",
-                       TypeName(*n)));
+    r.Fail(key, StrCat("expected an array of ", ExpectedPlural(std::type_identity<T>{}), ", found ", TypeName(*n)));
   }
   std::vector<T> out;
   for (size_t i = 0; i < arr->size(); ++i) {

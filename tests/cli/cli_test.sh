@@ -417,7 +417,28 @@ group_device() {
   expect_error "1 device\\(s\\)" "$PCMSIM" fit-device one.csv -o bad.toml
   { head -n 2 t.csv; grep -E '^[0-4],' t.csv; } >few.csv
   expect_error "too few points per bin" "$PCMSIM" fit-device few.csv -o bad.toml
+  # Hostile traces (wave 5). The fit's own errors name the file (before: "the traces hold 0
+  # device(s)..." without it).
+  head -n 2 t.csv >header_only.csv
+  expect_error "header_only.csv: the traces hold 0 device" "$PCMSIM" fit-device header_only.csv -o bad.toml
+  # A SET pulse numbered 2147483647 sets the re-measurement protocol (before: 12 GB of rows, then
+  # "out of memory" after 90 s).
+  { cat t.csv; echo "0,pulse,set,2147483647,0,5,"; } >bigpulse.csv
+  expect_error "bigpulse.csv: the largest pulse numbers \(SET 2147483647.*readings, more than" timeout 60 "$PCMSIM" fit-device bigpulse.csv -o bad.toml
+  # A spreadsheet export (byte-order mark, quoted fields, CRLF) fits like the plain file.
+  { printf '\xEF\xBB\xBF'; grep -v '^#' t.csv | sed 's/\([^,]*\)/"\1"/g; s/$/\r/'; } >sheet.csv
+  expect 0 "fitted sheet from 200 devices" "$PCMSIM" fit-device sheet.csv -o sheet.toml
+  check "spreadsheet export fits the same device" diff <(grep -Ev '^(#|name|source)' sheet.toml) <(grep -Ev '^(#|name|source)' fit200b.toml)
   check "nothing written on a bad fit" test ! -e bad.toml
+  # --set-pulses / --trains / --devices past the reading bound: refused at once (before: rows
+  # grew past 4 GB until killed; --devices 1e12 said only "out of memory").
+  expect_error "devices = 2: with 1 x 1000000000 SET pulses.*more than" timeout 60 "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces big.csv --devices 2 --set-pulses 1000000000
+  expect_error "readings, more than" timeout 60 "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces big.csv --devices 2 --trains 2147483647
+  expect_error "devices = 1000000000000" timeout 60 "$PCMSIM" device "$SRC/devices/pcm_training.toml" --traces big.csv --devices 1000000000000
+  check "no trace file on a refused protocol" test ! -e big.csv
+  # A table device whose iteration cap does not fit an int (before: loaded as 1).
+  sed 's/^max_iterations = .*/max_iterations = 4294967297/' fit200.toml >iters.toml
+  expect_error "iters.toml.*program_verify.max_iterations.*\[1, 100000\]" "$PCMSIM" device iters.toml --traces it.csv --devices 20
 }
 
 group_energy() {

@@ -159,5 +159,27 @@ TEST(TableFitTest, OneDeviceOrTooFewPointsAreErrors) {
   PCMSIM_EXPECT_THROW_MSG(AnalyseTraces(rows, FitOptions{}), ConfigError, "1 device(s)");
 }
 
+// A protocol of more readings than TraceOptions::kMaxRows is refused before anything is
+// allocated (before: 2 devices x 1e9 SET pulses grew the rows past 4 GB until killed;
+// `fit-device` on a trace naming SET pulse 2147483647 used 12 GB).
+TEST(TableFitTest, ProtocolOfTooManyReadingsIsRefused) {
+  TraceOptions o;
+  o.devices = 2;
+  o.set_pulses = 1000000000;
+  EXPECT_GT(o.Rows(), TraceOptions::kMaxRows);
+  PCMSIM_EXPECT_THROW_MSG(GenerateTraces(ConventionalParams(), o), ConfigError, "devices = 2", "1 x 1000000000 SET pulses",
+                          "readings, more than");
+  o.set_pulses = 30;
+  o.set_trains = 2147483647;  // set_trains + 1 would overflow int
+  PCMSIM_EXPECT_THROW_MSG(GenerateTraces(ConventionalParams(), o), ConfigError, "readings, more than");
+  o.set_trains = 1;
+  o.devices = 1000000000000;
+  PCMSIM_EXPECT_THROW_MSG(GenerateTraces(ConventionalParams(), o), ConfigError, "devices = 1000000000000");
+  // The default protocol: 1 program + 9 drift + 16 repeated reads + 2 x (1 x 31 + 1) pulse reads.
+  o.devices = 20;
+  EXPECT_EQ(o.Rows(), 20.0 * 90);
+  EXPECT_EQ(GenerateTraces(ConventionalParams(), o).size(), size_t(20 * 90));
+}
+
 }  // namespace
 }  // namespace pcmsim::device

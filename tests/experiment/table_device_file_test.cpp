@@ -74,6 +74,16 @@ TEST(TableDeviceFileTest, BadTablesNameFileKeyAndReason) {
   text.replace(at, text.find('\n', at) - at, "value_uS = [0.1, 0.2]");
   io::ConfigReader lengths = io::ConfigReader::FromString(text, "dev.toml");
   PCMSIM_EXPECT_THROW_MSG(LoadTableDevice(lengths), ConfigError, "dev.toml", "read.std", "3 knots but 2 values");
+  // Before: max_iterations was cast to int unchecked, 4294967297 loaded as 1 and 2147483647
+  // (with tolerance 0: program-and-verify that never ends) was accepted.
+  for (const char* iters : {"4294967297", "2147483647", "0", "-4294967295"}) {
+    text = good;
+    const size_t it = text.find("max_iterations = ");
+    text.replace(it, text.find('\n', it) - it, std::string("max_iterations = ") + iters);
+    io::ConfigReader r = io::ConfigReader::FromString(text, "dev.toml");
+    PCMSIM_EXPECT_THROW_MSG(LoadTableDevice(r), ConfigError, "dev.toml", "program_verify.max_iterations",
+                            "[1, 100000]");
+  }
 }
 
 TEST(TraceCsvTest, RoundTripAndBadLinesNamed) {
@@ -119,6 +129,28 @@ TEST(TraceCsvTest, RoundTripAndBadLinesNamed) {
   PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write("device,kind,polarity,pulse,time_s,g_uS,target_uS,kind\n"
                                              "0,read,,0,1,2,\n")),
                           ConfigError, "bad.csv:1", "column 'kind' appears twice");
+  // A spreadsheet export: byte-order mark, quoted fields (one with a comma and a quote
+  // inside), CRLF. Before: "bad.csv:1: missing column 'device'" for the mark and the quotes.
+  const std::vector<device::TraceRow> sheet = ReadTraceCsv(write(
+      "\xEF\xBB\xBF\"device\",\"kind\",\"polarity\",\"pulse\",\"time_s\",\"g_uS\",\"target_uS\",\"note\"\r\n"
+      "\"3\",\"program\",\"\",\"0\",\"0\",\"2.5\",\"3\",\"a, \"\"b\"\"\"\r\n"
+      "3,pulse,set,2,0,4.25,,\r\n"));
+  ASSERT_EQ(sheet.size(), 2u);
+  EXPECT_EQ(sheet[0].device, 3);
+  EXPECT_EQ(sheet[0].kind, device::TraceKind::kProgram);
+  EXPECT_DOUBLE_EQ(sheet[0].g, 2.5e-6);
+  EXPECT_DOUBLE_EQ(sheet[0].target, 3e-6);
+  EXPECT_EQ(sheet[1].polarity, device::Polarity::kSet);
+  EXPECT_EQ(sheet[1].pulse, 2);
+  EXPECT_DOUBLE_EQ(sheet[1].g, 4.25e-6);
+  PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write(header + "0,read,\"oops,0,1,2,\n")), ConfigError, "bad.csv:2",
+                          "quoted field is not closed");
+  // Before: a reading of 1e308 uS passed and the fit failed with "read.std: entry 9 is not a
+  // finite number" (no file, no line).
+  PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write(header + "0,read,,0,1,1e308,\n")), ConfigError, "bad.csv:2", "g_uS",
+                          "1e308", "beyond");
+  PCMSIM_EXPECT_THROW_MSG(ReadTraceCsv(write(header + "0,program,,0,0,2,-2e6\n")), ConfigError, "bad.csv:2",
+                          "target_uS", "beyond");
 }
 
 }  // namespace

@@ -25,6 +25,11 @@ TEST(ConfigTest, WrongTypeNamesFileKeyAndTypes) {
   auto cfg = ConfigReader::FromString("[train]\nepochs = 'ten'\n", "exp.toml");
   PCMSIM_EXPECT_THROW_MSG(cfg.GetInt("train.epochs", 1), ConfigError, "exp.toml", "train.epochs", "integer",
                           "string");
+  // A list key given a value of another type (before: "expected an array of a numbers").
+  auto list = ConfigReader::FromString("[t]\ng_uS = 'abc'\nn = 'x'\n", "dev.toml");
+  PCMSIM_EXPECT_THROW_MSG(list.GetDoubleList("t.g_uS", {}), ConfigError, "dev.toml", "t.g_uS",
+                          "expected an array of numbers, found a string");
+  PCMSIM_EXPECT_THROW_MSG(list.GetIntList("t.n", {}), ConfigError, "expected an array of integers, found a string");
 }
 
 TEST(ConfigTest, UnknownKeyIsAnError) {

@@ -45,6 +45,10 @@ struct TraceOptions {
   int set_pulses = 30;                  // >= 1, per train
   int set_trains = 1;                   // >= 1: RESET + set_pulses SET pulses, repeated
   int pulse_reads = 2;                  // reads after each pulse (>= 2 measures read noise there), >= 1
+  // The readings the protocol records (rows of GenerateTraces), at most kMaxRows (a bound on
+  // memory: 48 bytes a row in memory, ~40 in CSV).
+  double Rows() const;
+  static constexpr double kMaxRows = 1e7;
   void Validate() const;                // ConfigError naming the field
 };
 

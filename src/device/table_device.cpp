@@ -261,6 +261,26 @@ void TableDevice::Validate() const {
   Require(pv_max_iterations >= 1 && pv_max_iterations <= 100000, "program_verify.max_iterations", pv_max_iterations,
           "must be in [1, 100000]");
   for (const TableField& f : TableFields()) (this->*f.table).Validate(f.key, f.non_negative);
+  // Physical bounds, so that absurd tables stop here instead of giving finite but meaningless
+  // runs (a read.std of 1e300 uS validated, and MNIST came out at one class): conductances
+  // (the range, every knot, conductance-valued statistics) within 1 S = 1e6 uS, the bound of
+  // the trace reader; drift exponents within +-1 (measured PCM: about 0.005-0.1).
+  constexpr double kMaxUs = 1e6, kMaxDriftExponent = 1.0;
+  Require(g_clip_max * 1e6 <= kMaxUs, "range.g_clip_max_uS", g_clip_max * 1e6, "must be <= 1e6 (1 S)");
+  for (const TableField& f : TableFields()) {
+    const PiecewiseLinear& t = this->*f.table;
+    for (size_t i = 0; i < t.x.size(); ++i) {
+      if (t.x[i] < 0 || t.x[i] * 1e6 > kMaxUs) {
+        throw ConfigError(StrCat(f.key, ".g_uS: entry ", i + 1, " = ", t.x[i] * 1e6, " is outside [0, 1e6] uS"));
+      }
+      const double v = f.conductance ? t.y[i] * 1e6 : t.y[i];
+      const double bound = f.conductance ? kMaxUs : kMaxDriftExponent;
+      if (std::abs(v) > bound) {
+        throw ConfigError(StrCat(f.key, f.conductance ? ".value_uS" : ".value", ": entry ", i + 1, " = ", v,
+                                 " is beyond +-", bound, f.conductance ? " uS (1 S)" : " (a drift exponent)"));
+      }
+    }
+  }
 }
 
 std::span<const TableField> TableFields() {

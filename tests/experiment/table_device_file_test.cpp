@@ -84,6 +84,23 @@ TEST(TableDeviceFileTest, BadTablesNameFileKeyAndReason) {
     PCMSIM_EXPECT_THROW_MSG(LoadTableDevice(r), ConfigError, "dev.toml", "program_verify.max_iterations",
                             "[1, 100000]");
   }
+  // Before: absurd but finite tables validated (a read.std of 1e300 uS gave an MNIST run at one
+  // class, 9.8 %). Conductances are bounded by 1 S, drift exponents by 1.
+  auto replace_line = [&](const std::string& section, const std::string& key, const std::string& line) {
+    std::string t = good;
+    const size_t pos = t.find(key + " = ", t.find("[" + section + "]"));
+    t.replace(pos, t.find('\n', pos) - pos, line);
+    return io::ConfigReader::FromString(t, "dev.toml");
+  };
+  io::ConfigReader noisy = replace_line("read.std", "value_uS", "value_uS = [0.1, 1e300, 0.3]");
+  PCMSIM_EXPECT_THROW_MSG(LoadTableDevice(noisy), ConfigError, "dev.toml", "read.std.value_uS", "entry 2",
+                          "beyond +-1e+06 uS");
+  io::ConfigReader drifty = replace_line("drift.nu_mean", "value", "value = [0.05, -7]");
+  PCMSIM_EXPECT_THROW_MSG(LoadTableDevice(drifty), ConfigError, "dev.toml", "drift.nu_mean.value", "entry 2",
+                          "drift exponent");
+  io::ConfigReader knots = replace_line("set.mean", "g_uS", "g_uS = [0, 2e6]");
+  PCMSIM_EXPECT_THROW_MSG(LoadTableDevice(knots), ConfigError, "dev.toml", "set.mean.g_uS", "entry 2",
+                          "outside [0, 1e6] uS");
 }
 
 TEST(TraceCsvTest, RoundTripAndBadLinesNamed) {

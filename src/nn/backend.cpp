@@ -1,10 +1,28 @@
-// Checkpoint helpers shared by the layer backends.
+// The batch-rows defaults of LayerBackend and the checkpoint helpers shared by the backends.
 #include "pcmsim/nn/backend.hpp"
 
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/energy/event_counts.hpp"
 
 namespace pcmsim::nn {
+
+void LayerBackend::ForwardRows(const Matrix& xt, Matrix& yt, Pass pass) {
+  const Matrix x = xt.transpose();
+  Matrix y;
+  Forward(x, y, pass);
+  yt = y.transpose();
+}
+
+void LayerBackend::BackwardRows(const Matrix& dyt, Matrix& dxt) {
+  const Matrix dy = dyt.transpose();
+  Matrix dx;
+  Backward(dy, dx);
+  dxt = dx.transpose();
+}
+
+void LayerBackend::UpdateRows(const Matrix& xt, const Matrix& dyt, const SgdStep& step) {
+  Update(xt.transpose(), dyt.transpose(), step);
+}
 
 void WriteNumbers(StateMap& state, const std::string& group, std::initializer_list<NamedNumber> values) {
   for (const auto& [name, v] : values) state[group + "." + name] = MatrixD::Constant(1, 1, v);

@@ -1,4 +1,5 @@
-// Convolution by im2col: one backend GEMM over all output pixels of the batch.
+// Convolution by im2col: one backend GEMM over all output pixels of the batch, with the
+// patches as columns or (a backend that takes batch rows) as rows.
 #include "pcmsim/nn/conv2d_layer.hpp"
 
 #include <algorithm>
@@ -6,6 +7,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "pcmsim/core/batch_rows.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
 
@@ -82,6 +84,56 @@ void Col2ImSample(const Window& w, const float* src, float* acc, Index rows) {
   }
 }
 
+// Im2ColSample's transpose: tap t of the sample's patches is the `pixels` floats from
+// col_base + t * n (n: rows of the whole patch matrix), one run of out_w per output row.
+template <int kK>
+void Im2ColRowsSample(const Window& w, const float* padded, float* col_base, Index n, bool ones_column) {
+  const Index K = kK > 0 ? kK : w.kernel, C = w.in.channels, s = w.stride;
+  const Index Hp = w.in.height + 2 * w.padding, Wp = w.in.width + 2 * w.padding, ow = w.out_w;
+  float* col = col_base;
+  for (Index c = 0; c < C; ++c) {
+    for (Index ky = 0; ky < K; ++ky) {
+      for (Index kx = 0; kx < K; ++kx, col += n) {
+        for (Index oy = 0; oy < w.out_h; ++oy) {
+          const float* __restrict src = padded + (c * Hp + oy * s + ky) * Wp + kx;
+          float* __restrict dst = col + oy * ow;
+          if (s == 1) {
+            for (Index ox = 0; ox < ow; ++ox) dst[ox] = src[ox];  // short rows: no memcpy call
+          } else {
+            for (Index ox = 0; ox < ow; ++ox) dst[ox] = src[ox * s];
+          }
+        }
+      }
+    }
+  }
+  if (ones_column) std::fill(col, col + w.Pixels(), 1.0f);
+}
+
+// Col2ImSample from transposed patches. The taps are visited last kernel row and column
+// first: an input element's terms then come from its output pixels in raster order, the
+// order of Col2ImSample, so the two give the same bits.
+template <int kK>
+void Col2ImRowsSample(const Window& w, const float* col_base, Index n, float* acc) {
+  const Index K = kK > 0 ? kK : w.kernel, C = w.in.channels, s = w.stride;
+  const Index Hp = w.in.height + 2 * w.padding, Wp = w.in.width + 2 * w.padding, ow = w.out_w;
+  for (Index c = 0; c < C; ++c) {
+    for (Index ky = K - 1; ky >= 0; --ky) {
+      for (Index kx = K - 1; kx >= 0; --kx) {
+        const float* col = col_base + ((c * K + ky) * K + kx) * n;
+        for (Index oy = 0; oy < w.out_h; ++oy) {
+          float* __restrict a = acc + (c * Hp + oy * s + ky) * Wp + kx;
+          const float* __restrict src = col + oy * ow;
+          if (s == 1) {
+            for (Index ox = 0; ox < ow; ++ox) a[ox] += src[ox];
+          } else {
+            for (Index ox = 0; ox < ow; ++ox) a[ox * s] += src[ox];
+          }
+        }
+      }
+    }
+  }
+}
+
 template <typename F>
 void DispatchKernel(Index k, F&& f) {
   switch (k) {
@@ -96,26 +148,26 @@ void DispatchKernel(Index k, F&& f) {
 
 }  // namespace
 
-void Im2Col(const Window& w, const Matrix& x, Matrix& patches, bool ones_row) {
-  const Index batch = x.cols(), pixels = w.Pixels(), rows = w.PatchRows() + (ones_row ? 1 : 0);
+namespace {
+
+// Calls sample(b, padded input of b, k) for every sample of x, in parallel chunks of
+// samples; k is the kernel size as DispatchKernel gives it.
+template <typename F>
+void ForEachPaddedSample(const Window& w, const Matrix& x, F&& sample) {
   PCMSIM_CHECK(x.rows() == w.in.Size(), "im2col input has ", x.rows(), " rows, expected ", w.in.Size());
-  patches.resize(rows, batch * pixels);
-  ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
+  ParallelFor(x.cols(), kSampleGrain, [&](Index b0, Index b1) {
     thread_local std::vector<float> buffer;
     DispatchKernel(w.kernel, [&](auto k) {
-      for (Index b = b0; b < b1; ++b) {
-        const float* padded = PaddedInput(w, x.data() + b * x.rows(), buffer);
-        Im2ColSample<decltype(k)::value>(w, padded, patches.data() + b * pixels * rows, rows, ones_row);
-      }
+      for (Index b = b0; b < b1; ++b) sample(b, PaddedInput(w, x.data() + b * x.rows(), buffer), k);
     });
   });
 }
 
-void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx) {
-  const Index pixels = w.Pixels(), rows = patches.rows(), p = w.padding;
-  const Index C = w.in.channels, H = w.in.height, W = w.in.width, Hp = H + 2 * p, Wp = W + 2 * p;
-  PCMSIM_CHECK((rows == w.PatchRows() || rows == w.PatchRows() + 1) && patches.cols() == batch * pixels, "col2im of a ",
-               patches.rows(), "x", patches.cols(), " patch matrix");
+// dx (in.Size() x batch) from add(b, acc, k), which adds sample b's patch terms onto its
+// zeroed padded gradient acc; the padding is dropped afterwards.
+template <typename F>
+void GatherPaddedSamples(const Window& w, Index batch, Matrix& dx, F&& add) {
+  const Index p = w.padding, C = w.in.channels, H = w.in.height, W = w.in.width, Hp = H + 2 * p, Wp = W + 2 * p;
   dx.resize(w.in.Size(), batch);
   ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
     thread_local std::vector<float> buffer;
@@ -129,7 +181,7 @@ void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx) {
         } else {
           std::fill(xb, xb + dx.rows(), 0.0f);
         }
-        Col2ImSample<decltype(k)::value>(w, patches.data() + b * pixels * rows, acc, rows);
+        add(b, acc, k);
         if (p == 0) continue;
         for (Index c = 0; c < C; ++c) {
           for (Index iy = 0; iy < H; ++iy) {
@@ -142,8 +194,46 @@ void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx) {
   });
 }
 
+}  // namespace
+
+void Im2Col(const Window& w, const Matrix& x, Matrix& patches, bool ones_row) {
+  const Index pixels = w.Pixels(), rows = w.PatchRows() + (ones_row ? 1 : 0);
+  patches.resize(rows, x.cols() * pixels);
+  ForEachPaddedSample(w, x, [&](Index b, const float* padded, auto k) {
+    Im2ColSample<decltype(k)::value>(w, padded, patches.data() + b * pixels * rows, rows, ones_row);
+  });
+}
+
+void Im2ColRows(const Window& w, const Matrix& x, Matrix& patches_t, bool ones_column) {
+  const Index pixels = w.Pixels(), n = x.cols() * pixels;
+  patches_t.resize(n, w.PatchRows() + (ones_column ? 1 : 0));
+  ForEachPaddedSample(w, x, [&](Index b, const float* padded, auto k) {
+    Im2ColRowsSample<decltype(k)::value>(w, padded, patches_t.data() + b * pixels, n, ones_column);
+  });
+}
+
+void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx) {
+  const Index pixels = w.Pixels(), rows = patches.rows();
+  PCMSIM_CHECK((rows == w.PatchRows() || rows == w.PatchRows() + 1) && patches.cols() == batch * pixels, "col2im of a ",
+               patches.rows(), "x", patches.cols(), " patch matrix");
+  GatherPaddedSamples(w, batch, dx, [&](Index b, float* acc, auto k) {
+    Col2ImSample<decltype(k)::value>(w, patches.data() + b * pixels * rows, acc, rows);
+  });
+}
+
+void Col2ImRows(const Window& w, const Matrix& patches_t, Index batch, Matrix& dx) {
+  const Index pixels = w.Pixels(), cols = patches_t.cols(), n = patches_t.rows();
+  PCMSIM_CHECK((cols == w.PatchRows() || cols == w.PatchRows() + 1) && n == batch * pixels, "col2im of a ", n, "x",
+               cols, " transposed patch matrix");
+  GatherPaddedSamples(w, batch, dx, [&](Index b, float* acc, auto k) {
+    Col2ImRowsSample<decltype(k)::value>(w, patches_t.data() + b * pixels, n, acc);
+  });
+}
+
 Conv2dLayer::Conv2dLayer(LayerSpec spec, TensorShape input, TensorShape output, BackendPtr backend)
-    : WeightedLayer(spec, input, output, std::move(backend)), window_(Window::Of(spec, input, output)) {
+    : WeightedLayer(spec, input, output, std::move(backend)),
+      window_(Window::Of(spec, input, output)),
+      rows_(this->backend().TakesBatchRows()) {
   if (Inputs() != window_.PatchRows() || this->backend().Outputs() != spec.out_channels) {
     throw DimensionError(StrCat("conv2d layer needs a ", spec.out_channels, "x", window_.PatchRows(), " backend, got ",
                                 this->backend().Outputs(), "x", this->backend().Inputs()));
@@ -152,15 +242,25 @@ Conv2dLayer::Conv2dLayer(LayerSpec spec, TensorShape input, TensorShape output, 
 
 void Conv2dLayer::Forward(const Matrix& x, Matrix& y, Pass pass) {
   const Index batch = x.cols(), pixels = window_.Pixels(), oc = Spec().out_channels;
-  Im2Col(window_, x, patches_, MatrixBias());
-  backend().Forward(patches_, cols_, pass);
-  // cols_(o, b * pixels + p) + bias(o) -> y(o * pixels + p, b)
+  if (rows_) {
+    Im2ColRows(window_, x, patches_, MatrixBias());
+    backend().ForwardRows(patches_, cols_, pass);
+  } else {
+    Im2Col(window_, x, patches_, MatrixBias());
+    backend().Forward(patches_, cols_, pass);
+  }
+  // cols_(o, b * pixels + p) (rows: its transpose) + bias(o) -> y(o * pixels + p, b)
   y.resize(oc * pixels, batch);
   static const Vector kNone;
   const Vector& b = MatrixBias() ? kNone : bias();  // matrix bias: already in cols_
   ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
     for (Index s = b0; s < b1; ++s) {
       Eigen::Map<Matrix> ys(y.data() + s * y.rows(), pixels, oc);
+      if (rows_) {
+        ys = cols_.middleRows(s * pixels, pixels);
+        if (b.size() != 0) ys.rowwise() += b.transpose();
+        continue;
+      }
       const Eigen::Map<const Matrix> cs(cols_.data() + s * pixels * oc, oc, pixels);
       if (b.size() == 0) {
         ys.noalias() = cs.transpose();
@@ -175,16 +275,37 @@ void Conv2dLayer::Forward(const Matrix& x, Matrix& y, Pass pass) {
 void Conv2dLayer::Backward(const Matrix&, const Matrix& y, Matrix& dy, Matrix* dx, const SgdStep& step) {
   const Index batch = dy.cols(), pixels = window_.Pixels(), oc = Spec().out_channels;
   ActivationBackward(activation(), y, dy);
-  dcols_.resize(oc, batch * pixels);
+  if (rows_) {
+    dcols_.resize(batch * pixels, oc);
+  } else {
+    dcols_.resize(oc, batch * pixels);
+  }
   ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
     for (Index s = b0; s < b1; ++s) {
       const float* ds = dy.data() + s * dy.rows();
+      if (rows_) {
+        dcols_.middleRows(s * pixels, pixels) = Eigen::Map<const Matrix>(ds, pixels, oc);
+        continue;
+      }
       for (Index p = 0; p < pixels; ++p) {
         float* c = dcols_.data() + (s * pixels + p) * oc;
         for (Index o = 0; o < oc; ++o) c[o] = ds[o * pixels + p];
       }
     }
   });
+  if (rows_) {
+    if (dx != nullptr) {
+      backend().BackwardRows(dcols_, dpatches_);
+      Col2ImRows(window_, dpatches_, batch, *dx);
+    }
+    backend().UpdateRows(patches_, dcols_, step);
+    if (!MatrixBias()) {
+      Vector sums;
+      ColumnSums(dcols_, sums);
+      StepBias(sums, step);
+    }
+    return;
+  }
   if (dx != nullptr) {
     backend().Backward(dcols_, dpatches_);
     Col2Im(window_, dpatches_, batch, *dx);

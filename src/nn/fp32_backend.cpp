@@ -1,6 +1,8 @@
-// FP32 backend: the three GEMMs through the deterministic ParallelGemm.
+// FP32 backend: the three GEMMs through the deterministic ParallelGemm (batch columns) or
+// the batch-rows kernels (conv patches).
 #include "pcmsim/nn/fp32_backend.hpp"
 
+#include "pcmsim/core/batch_rows.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
 
@@ -20,6 +22,29 @@ void Fp32Backend::Forward(const Matrix& x, Matrix& y, Pass pass) {
 void Fp32Backend::Backward(const Matrix& dy, Matrix& dx) {
   ParallelGemm(w_, true, dy, false, dx);
   backward_.Add(dy.cols());
+}
+
+void Fp32Backend::ForwardRows(const Matrix& xt, Matrix& yt, Pass pass) {
+  if (xt.cols() != w_.cols()) {
+    throw DimensionError(StrCat("fp32 layer expects ", w_.cols(), " inputs, got ", xt.cols()));
+  }
+  TallGemm(xt, w_, true, yt);
+  (pass == Pass::kEval ? eval_forward_ : train_forward_).Add(xt.rows());
+}
+
+void Fp32Backend::BackwardRows(const Matrix& dyt, Matrix& dxt) {
+  TallGemm(dyt, w_, false, dxt);
+  backward_.Add(dyt.rows());
+}
+
+void Fp32Backend::UpdateRows(const Matrix& xt, const Matrix& dyt, const SgdStep& step) {
+  if (dyt.cols() != w_.rows() || xt.cols() != w_.cols() || dyt.rows() != xt.rows()) {
+    throw DimensionError(StrCat("weight gradient of a ", w_.rows(), "x", w_.cols(), " layer from dyt ", dyt.rows(),
+                                "x", dyt.cols(), " and xt ", xt.rows(), "x", xt.cols()));
+  }
+  update_.Add(xt.rows());
+  InnerProducts(dyt, xt, grad_);
+  SgdMomentumStep(step, grad_, w_, velocity_);
 }
 
 namespace {

@@ -77,7 +77,11 @@ void RowSums(const Matrix& g, Vector& out) {
 void WeightedLayer::UpdateBias(const Matrix& grad, const SgdStep& step) {
   Vector gb;
   internal::RowSums(grad, gb);
-  bias_velocity_ = step.momentum * bias_velocity_ + gb;
+  StepBias(gb, step);
+}
+
+void WeightedLayer::StepBias(const Vector& grad_sum, const SgdStep& step) {
+  bias_velocity_ = step.momentum * bias_velocity_ + grad_sum;
   bias_ -= step.lr * bias_velocity_;
 }
 

@@ -126,6 +126,14 @@ TEST(ConvTest, Im2ColAndCol2ImHaveTheBitsOfTheDefinitions) {
       Matrix dx = Matrix::Constant(3, 3, 1.0f);  // resized and overwritten
       Col2Im(w, g, batch, dx);
       EXPECT_TRUE(SameBits(dx, ReferenceCol2Im(w, g, batch))) << "col2im k " << c.k << " pad " << c.pad;
+      // The batch-rows forms: the transpose, and the adjoint's bits from the transpose.
+      Matrix pt;
+      Im2ColRows(w, x, pt, ones);
+      EXPECT_TRUE(SameBits(pt, Matrix(ReferenceIm2Col(w, x, ones).transpose())))
+          << "im2col rows k " << c.k << " pad " << c.pad << " ones " << ones;
+      Matrix dxr;
+      Col2ImRows(w, Matrix(g.transpose()), batch, dxr);
+      EXPECT_TRUE(SameBits(dxr, ReferenceCol2Im(w, g, batch))) << "col2im rows k " << c.k << " pad " << c.pad;
     }
   }
 }

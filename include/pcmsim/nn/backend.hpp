@@ -68,6 +68,16 @@ class LayerBackend {
   // momentum, FP8 GEMM + 16-bit stochastic update, analog pulses, ...).
   virtual void Update(const Matrix& x, const Matrix& dy, const SgdStep& step) = 0;
 
+  // The same three with the batch along the rows (core/batch_rows.hpp): xt = x^T
+  // (batch x in), yt = y^T = xt W^T, dxt = dyt W, Update from dL/dW = dyt^T xt. A conv
+  // layer hands its patches this way when the backend says it takes them so
+  // (TakesBatchRows). The defaults transpose and call the column forms above, with their
+  // bits; FP32 overrides them with its own kernels.
+  virtual bool TakesBatchRows() const { return false; }
+  virtual void ForwardRows(const Matrix& xt, Matrix& yt, Pass pass);
+  virtual void BackwardRows(const Matrix& dyt, Matrix& dxt);
+  virtual void UpdateRows(const Matrix& xt, const Matrix& dyt, const SgdStep& step);
+
   // The weights as the backend currently realises them, in FP32 (for saving/inspection).
   virtual Matrix Weights() const = 0;
   // Replace the weights (initialisation, or starting from an earlier run's result).

@@ -2,7 +2,8 @@
 // (in_channels * k * k) matrix in the layer's backend (row layout: channel, kernel row,
 // kernel column, as PyTorch's weight tensor flattened), fed the im2col patches of the
 // batch as columns (one column per sample and output pixel). On analog tiles this is one
-// tile MVM per output pixel.
+// tile MVM per output pixel. A backend that takes batch rows (FP32) gets the transposed
+// patches instead, where the thin products run as tall ones.
 #pragma once
 
 #include "pcmsim/nn/layer.hpp"
@@ -29,6 +30,12 @@ void Im2Col(const Window& w, const Matrix& x, Matrix& patches, bool ones_row = f
 // documented summation order; the bits do not depend on the thread count).
 void Col2Im(const Window& w, const Matrix& patches, Index batch, Matrix& dx);
 
+// The same patches with the batch along the rows (core/batch_rows.hpp): patches_t is
+// (batch * Pixels()) x PatchRows() (+1 ones column), Im2ColRows gives Im2Col's transpose
+// and Col2ImRows(w, patches_t) equals Col2Im(w, patches_t^T) bit for bit (same order).
+void Im2ColRows(const Window& w, const Matrix& x, Matrix& patches_t, bool ones_column = false);
+void Col2ImRows(const Window& w, const Matrix& patches_t, Index batch, Matrix& dx);
+
 class Conv2dLayer final : public WeightedLayer {
  public:
   Conv2dLayer(LayerSpec spec, TensorShape input, TensorShape output, BackendPtr backend);
@@ -40,6 +47,7 @@ class Conv2dLayer final : public WeightedLayer {
 
  private:
   Window window_;
+  bool rows_;            // the backend takes batch rows: every matrix below transposed
   Matrix patches_;       // im2col of the last forward's input
   Matrix cols_, dcols_;  // out_ch x (batch * pixels): backend output / its gradient
   Matrix dpatches_;      // gradient with respect to patches_

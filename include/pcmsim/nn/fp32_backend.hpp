@@ -16,6 +16,12 @@ class Fp32Backend final : public LayerBackend {
   void Forward(const Matrix& x, Matrix& y, Pass pass) override;
   void Backward(const Matrix& dy, Matrix& dx) override;
   void Update(const Matrix& x, const Matrix& dy, const SgdStep& step) override;
+  // Batch rows (conv patches): TallGemm for the forward and input gradient, InnerProducts
+  // for the weight gradient (core/batch_rows.hpp).
+  bool TakesBatchRows() const override { return true; }
+  void ForwardRows(const Matrix& xt, Matrix& yt, Pass pass) override;
+  void BackwardRows(const Matrix& dyt, Matrix& dxt) override;
+  void UpdateRows(const Matrix& xt, const Matrix& dyt, const SgdStep& step) override;
   Matrix Weights() const override { return w_; }
   void SetWeights(const Matrix& w) override;
   void SaveState(StateMap& state) const override;

@@ -65,6 +65,8 @@ class WeightedLayer : public Layer {
  protected:
   // bias <- bias - lr * v, v <- momentum * v + sum over columns of `grad` (no weight decay).
   void UpdateBias(const Matrix& grad, const SgdStep& step);
+  // The same step from the gradient's sums `grad_sum` (one per output).
+  void StepBias(const Vector& grad_sum, const SgdStep& step);
   // x with a row of ones appended when the bias is a matrix column, else x itself.
   const Matrix& WithBiasInput(const Matrix& x);
   // The input gradient without the bias row: dx_full (backend.Inputs() rows) -> dx.

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <unistd.h>
 #include <fstream>
 #include <string>
+
+#include "pcmsim/core/types.hpp"
 
 namespace pcmsim::testing {
 
@@ -47,5 +50,11 @@ inline void WriteFile(const std::filesystem::path& p, const std::string& bytes) 
             << "message lacks '" << pcmsim_piece_ << "': " << pcmsim_msg_;             \
     }                                                                                  \
   } while (0)
+
+// Same shape and the same bits in every entry (NaNs compare by their bits too).
+inline bool SameBits(const Matrix& a, const Matrix& b) {
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
+}
 
 }  // namespace pcmsim::testing

@@ -10,6 +10,7 @@
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
+#include "test_util.hpp"
 
 namespace pcmsim {
 namespace {
@@ -21,10 +22,7 @@ Matrix RandomMatrix(Index r, Index c, std::uint64_t seed) {
   return m;
 }
 
-bool SameBits(const Matrix& a, const Matrix& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
-}
+using testing::SameBits;
 
 // a multiply-add as the kernels do it: fused, one rounding
 float MulAdd(float x, float y, float acc) { return std::fma(x, y, acc); }

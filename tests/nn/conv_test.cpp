@@ -91,10 +91,7 @@ Matrix ReferenceCol2Im(const Window& w, const Matrix& p, Index batch) {
   return dx;
 }
 
-bool SameBits(const Matrix& a, const Matrix& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
-}
+using testing::SameBits;
 
 // Im2Col and Col2Im (padded buffers, unrolled kernel sizes 3 and 5, a generic path) give
 // the definitions' bits: the LeNet shapes, strides, paddings as wide as the kernel, odd

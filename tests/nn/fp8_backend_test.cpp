@@ -18,6 +18,8 @@
 namespace pcmsim::nn {
 namespace {
 
+using testing::SameBits;
+
 Matrix RandomMatrix(Index r, Index c, std::uint64_t seed, float scale = 1.0f) {
   Rng rng(seed);
   Matrix m(r, c);
@@ -56,6 +58,50 @@ TEST(Fp8Backend, Fp32FormatsEqualFp32Backend) {
     ref.Update(x, dy, step);
   }
   EXPECT_EQ(fp8.Weights(), ref.Weights());
+}
+
+// LayerBackend's batch-rows defaults (FP8 does not override them) give the transposes of
+// the column forms bit for bit, including the stochastic update's streams; FP32's own
+// batch-rows kernels agree with its column GEMMs to rounding. Shapes of conv2 of LeNet.
+TEST(Fp8Backend, BatchRowsDefaultsAreTheTransposedColumnForms) {
+  const Index in = 150, out = 16, n = 700;
+  const Matrix w = RandomMatrix(out, in, 1, 0.1f), x = RandomMatrix(in, n, 2), dy = RandomMatrix(out, n, 3, 0.01f);
+  const Matrix xt = x.transpose(), dyt = dy.transpose();
+  Fp8Backend cols(in, out, Fp8Options{}, 5), rows(in, out, Fp8Options{}, 5);
+  EXPECT_FALSE(rows.TakesBatchRows());
+  cols.SetWeights(w);
+  rows.SetWeights(w);
+  SgdStep step;
+  step.lr = 0.05f;
+  step.momentum = 0.9f;
+  Matrix y, yt, dx, dxt;
+  for (int s = 0; s < 3; ++s) {
+    step.step = s;
+    cols.Forward(x, y, Pass::kTrain);
+    rows.ForwardRows(xt, yt, Pass::kTrain);
+    EXPECT_TRUE(SameBits(yt, Matrix(y.transpose())));
+    cols.Backward(dy, dx);
+    rows.BackwardRows(dyt, dxt);
+    EXPECT_TRUE(SameBits(dxt, Matrix(dx.transpose())));
+    cols.Update(x, dy, step);
+    rows.UpdateRows(xt, dyt, step);
+    EXPECT_TRUE(SameBits(rows.Weights(), cols.Weights())) << "step " << s;
+  }
+
+  Fp32Backend fc(in, out), fr(in, out);
+  EXPECT_TRUE(fr.TakesBatchRows());
+  fc.SetWeights(w);
+  fr.SetWeights(w);
+  fc.Forward(x, y, Pass::kTrain);
+  fr.ForwardRows(xt, yt, Pass::kTrain);
+  EXPECT_LT((yt - y.transpose()).cwiseAbs().maxCoeff(), 1e-5f);
+  fc.Backward(dy, dx);
+  fr.BackwardRows(dyt, dxt);
+  EXPECT_LT((dxt - dx.transpose()).cwiseAbs().maxCoeff(), 1e-6f);
+  fc.Update(x, dy, step);
+  fr.UpdateRows(xt, dyt, step);
+  EXPECT_LT((fr.Weights() - fc.Weights()).cwiseAbs().maxCoeff(), 1e-6f);
+  EXPECT_GT((fr.Weights() - w).cwiseAbs().maxCoeff(), 1e-4f);  // the step did move the weights
 }
 
 TEST(Fp8Backend, Fp8GradientCloseToFp32Gradient) {

@@ -1,7 +1,8 @@
 // Speed of the layer graph's convolution: each LeNet-5 conv layer's forward + backward
 // (im2col, the three backend GEMMs, col2im) at batch 64 as a fraction of the FP32 GEMM rate
 // (1024^3), the two measured interleaved in the same run (interleave.hpp), beside the rate of
-// the layer's own GEMM shapes by plain ParallelGemm (same rounds); and the LeNet
+// the layer's own GEMM shapes by plain ParallelGemm (Eigen, patches as columns) and by the
+// batch-rows kernels the FP32 layer runs (same rounds); and the LeNet
 // epoch time on the 10k training digits, interleaved with the same GEMM.
 // Usage: bench_cnn_speed [--rounds N] [--threads T] [--data DIR]
 #include <cstdio>
@@ -10,6 +11,7 @@
 
 #include "bench_util.hpp"
 #include "interleave.hpp"
+#include "pcmsim/core/batch_rows.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/nn/conv2d_layer.hpp"
@@ -83,6 +85,8 @@ int main(int argc, char** argv) {
     const Matrix w = Random(cc.spec.out_channels, conv->window().PatchRows(), 5);
     const Matrix patches = Random(conv->window().PatchRows(), static_cast<Index>(cols), 6);
     const Matrix dcols = Random(cc.spec.out_channels, static_cast<Index>(cols), 7);
+    // The kernels the FP32 layer runs on the transposed patches (batch rows).
+    const Matrix patches_t = patches.transpose(), dcols_t = dcols.transpose();
     Matrix yc, dw, dp;
     bench::Interleaved m(7, 0.05);
     const int ig = m.Add("gemm", [&] { ParallelGemm(a, false, b, false, c); });
@@ -95,6 +99,11 @@ int main(int argc, char** argv) {
       ParallelGemm(dcols, false, patches, true, dw);
       if (!cc.first) ParallelGemm(w, true, dcols, false, dp);
     });
+    const int ik = m.Add("kernels", [&] {
+      TallGemm(patches_t, w, true, yc);
+      InnerProducts(dcols_t, patches_t, dw);
+      if (!cc.first) TallGemm(dcols_t, w, false, dp);
+    });
     m.Measure();
     const bench::Estimate tc = m.Seconds(ic);
     const double g = gemm_flops / m.Seconds(ig).median / 1e9, v = flops / tc.median / 1e9;
@@ -105,6 +114,10 @@ int main(int argc, char** argv) {
     std::printf("%-30s   its own GEMM shapes by ParallelGemm %6.1f GFLOP/s (%s of 1024^3); conv / shapes %s\n", "", vs,
                 bench::FormatRatio(bench::Scaled(m.Ratio(ig, is), flops / gemm_flops), true).c_str(),
                 bench::FormatRatio(m.Ratio(is, ic), true).c_str());
+    std::printf("%-30s   the batch-rows kernels on them %6.1f GFLOP/s (%s of 1024^3); conv / kernels %s\n", "",
+                flops / m.Seconds(ik).median / 1e9,
+                bench::FormatRatio(bench::Scaled(m.Ratio(ig, ik), flops / gemm_flops), true).c_str(),
+                bench::FormatRatio(m.Ratio(ik, ic), true).c_str());
   }
 
   const io::Dataset train = bench::MnistTrain(args.data);

@@ -26,6 +26,12 @@ Window Window::Of(const LayerSpec& spec, const TensorShape& in, const TensorShap
 
 namespace {
 constexpr Index kSampleGrain = 4;  // samples per parallel chunk (fixed: bits independent of threads)
+// Batch rows pay only for thin layers: with fewer output channels than the 16 rows of
+// Eigen's smallest full register kernel, Eigen's column-shape products are slow (conv1 of
+// LeNet, 6 channels: the layer 2.3-2.9x faster in rows); from 16 on they are not, and the
+// rows' im2col / col2im of short output rows cost more (conv2, 16 channels on 10 x 10
+// pixels: 1.2x slower in rows). bench_cnn_speed, 2026-12-04.
+constexpr Index kRowsBelowChannels = 16;
 
 // One sample's input with `padding` zeros around each channel (C x Hp x Wp), so that every
 // window lies inside it: the copy loops below need no bounds tests. Without padding the
@@ -233,7 +239,7 @@ void Col2ImRows(const Window& w, const Matrix& patches_t, Index batch, Matrix& d
 Conv2dLayer::Conv2dLayer(LayerSpec spec, TensorShape input, TensorShape output, BackendPtr backend)
     : WeightedLayer(spec, input, output, std::move(backend)),
       window_(Window::Of(spec, input, output)),
-      rows_(this->backend().TakesBatchRows()) {
+      rows_(this->backend().TakesBatchRows() && spec.out_channels < kRowsBelowChannels) {
   if (Inputs() != window_.PatchRows() || this->backend().Outputs() != spec.out_channels) {
     throw DimensionError(StrCat("conv2d layer needs a ", spec.out_channels, "x", window_.PatchRows(), " backend, got ",
                                 this->backend().Outputs(), "x", this->backend().Inputs()));

@@ -3,7 +3,8 @@
 // kernel column, as PyTorch's weight tensor flattened), fed the im2col patches of the
 // batch as columns (one column per sample and output pixel). On analog tiles this is one
 // tile MVM per output pixel. A backend that takes batch rows (FP32) gets the transposed
-// patches instead, where the thin products run as tall ones.
+// patches instead when the layer is thin (fewer than 16 output channels), where the thin
+// products run as tall ones.
 #pragma once
 
 #include "pcmsim/nn/layer.hpp"
@@ -47,7 +48,7 @@ class Conv2dLayer final : public WeightedLayer {
 
  private:
   Window window_;
-  bool rows_;            // the backend takes batch rows: every matrix below transposed
+  bool rows_;            // batch rows (backend takes them, thin layer): every matrix below transposed
   Matrix patches_;       // im2col of the last forward's input
   Matrix cols_, dcols_;  // out_ch x (batch * pixels): backend output / its gradient
   Matrix dpatches_;      // gradient with respect to patches_

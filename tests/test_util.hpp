@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "pcmsim/core/random.hpp"
 #include "pcmsim/core/types.hpp"
 
 namespace pcmsim::testing {
@@ -50,6 +51,14 @@ inline void WriteFile(const std::filesystem::path& p, const std::string& bytes) 
             << "message lacks '" << pcmsim_piece_ << "': " << pcmsim_msg_;             \
     }                                                                                  \
   } while (0)
+
+// Entries uniform in [-1, 1) from Rng(seed), column by column.
+inline Matrix UniformMatrix(Index rows, Index cols, std::uint64_t seed) {
+  Rng rng(seed);
+  Matrix m(rows, cols);
+  for (Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(rng.Uniform() * 2 - 1);
+  return m;
+}
 
 // Same shape and the same bits in every entry (NaNs compare by their bits too).
 inline bool SameBits(const Matrix& a, const Matrix& b) {

@@ -15,13 +15,6 @@
 namespace pcmsim {
 namespace {
 
-Matrix RandomMatrix(Index r, Index c, std::uint64_t seed) {
-  Rng rng(seed);
-  Matrix m(r, c);
-  for (Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(rng.Uniform() * 2 - 1);
-  return m;
-}
-
 using testing::SameBits;
 
 // a multiply-add as the kernels do it: fused, one rounding
@@ -76,7 +69,7 @@ TEST(BatchRowsTest, TallGemmHasItsDocumentedBitsForAnyThreadCount) {
     Index n, k, m;
   };
   for (const Shape& s : {Shape{50176, 25, 6}, Shape{6400, 150, 16}, Shape{3001, 7, 9}, Shape{1, 3, 2}}) {
-    const Matrix a = RandomMatrix(s.n, s.k, 1), b = RandomMatrix(s.k, s.m, 2), bt = b.transpose();
+    const Matrix a = testing::UniformMatrix(s.n, s.k, 1), b = testing::UniformMatrix(s.k, s.m, 2), bt = b.transpose();
     Matrix c1, c2, ct;
     SetNumThreads(1);
     TallGemm(a, b, false, c1);
@@ -99,7 +92,7 @@ TEST(BatchRowsTest, InnerProductsHaveTheirDocumentedBitsForAnyThreadCount) {
     Index n, p, q;
   };
   for (const Shape& s : {Shape{50176, 6, 25}, Shape{6400, 16, 150}, Shape{1037, 7, 5}, Shape{9, 1, 3}}) {
-    const Matrix a = RandomMatrix(s.n, s.p, 3), b = RandomMatrix(s.n, s.q, 4);
+    const Matrix a = testing::UniformMatrix(s.n, s.p, 3), b = testing::UniformMatrix(s.n, s.q, 4);
     Matrix c1, c2;
     SetNumThreads(1);
     InnerProducts(a, b, c1);

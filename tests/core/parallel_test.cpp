@@ -12,16 +12,10 @@
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
+#include "test_util.hpp"
 
 namespace pcmsim {
 namespace {
-
-Matrix RandomMatrix(Index r, Index c, std::uint64_t seed) {
-  Rng rng(seed);
-  Matrix m(r, c);
-  for (Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<float>(rng.Uniform() * 2 - 1);
-  return m;
-}
 
 TEST(ParallelTest, ForCoversEachIndexOnce) {
   std::vector<std::atomic<int>> hits(1000);
@@ -89,8 +83,8 @@ TEST(ParallelTest, GemmMatchesEigenAndIsThreadInvariant) {
   for (Shape s : {Shape{256, 784, 64, false, false}, Shape{784, 256, 64, true, false},
                   Shape{256, 64, 784, false, true}, Shape{10, 128, 64, false, false},
                   Shape{33, 17, 5, true, true}}) {
-    const Matrix a = s.ta ? RandomMatrix(s.k, s.m, 1) : RandomMatrix(s.m, s.k, 1);
-    const Matrix b = s.tb ? RandomMatrix(s.n, s.k, 2) : RandomMatrix(s.k, s.n, 2);
+    const Matrix a = s.ta ? testing::UniformMatrix(s.k, s.m, 1) : testing::UniformMatrix(s.m, s.k, 1);
+    const Matrix b = s.tb ? testing::UniformMatrix(s.n, s.k, 2) : testing::UniformMatrix(s.k, s.n, 2);
     Matrix ref(s.m, s.n);
     const Matrix ae = s.ta ? Matrix(a.transpose()) : a;
     const Matrix be = s.tb ? Matrix(b.transpose()) : b;
@@ -123,8 +117,8 @@ TEST(ParallelTest, SmallProductsAreSplitByColumnsWithEigensBits) {
                   Shape{120, 400, 64, false, false}}) {
     const double flops = 2.0 * static_cast<double>(s.m) * static_cast<double>(s.k) * static_cast<double>(s.n);
     ASSERT_LT(GemmBlockWidth(s.n, flops), s.n) << s.m << "x" << s.k << "x" << s.n << " is not split";
-    const Matrix a = s.ta ? RandomMatrix(s.k, s.m, 3) : RandomMatrix(s.m, s.k, 3);
-    const Matrix b = s.tb ? RandomMatrix(s.n, s.k, 4) : RandomMatrix(s.k, s.n, 4);
+    const Matrix a = s.ta ? testing::UniformMatrix(s.k, s.m, 3) : testing::UniformMatrix(s.m, s.k, 3);
+    const Matrix b = s.tb ? testing::UniformMatrix(s.n, s.k, 4) : testing::UniformMatrix(s.k, s.n, 4);
     Matrix ref(s.m, s.n);
     if (!s.ta && !s.tb) ref.noalias() = 1.0f * (a * b);
     if (s.ta && !s.tb) ref.noalias() = 1.0f * (a.transpose() * b);

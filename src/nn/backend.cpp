@@ -1,6 +1,8 @@
 // The batch-rows defaults of LayerBackend and the checkpoint helpers shared by the backends.
 #include "pcmsim/nn/backend.hpp"
 
+#include <stdexcept>
+
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/energy/event_counts.hpp"
 
@@ -22,6 +24,18 @@ void LayerBackend::BackwardRows(const Matrix& dyt, Matrix& dxt) {
 
 void LayerBackend::UpdateRows(const Matrix& xt, const Matrix& dyt, const SgdStep& step) {
   Update(xt.transpose(), dyt.transpose(), step);
+}
+
+namespace {
+[[noreturn]] void NoImages(const LayerBackend& backend) {
+  throw std::logic_error(StrCat("the ", backend.Name(), " backend does not take images (TakesImages() is false)"));
+}
+}  // namespace
+
+void LayerBackend::ForwardImages(const ImageConv&, const Matrix&, Matrix&, Pass) { NoImages(*this); }
+void LayerBackend::BackwardImages(const ImageConv&, const Matrix&, Matrix&) { NoImages(*this); }
+void LayerBackend::UpdateImages(const ImageConv&, const Matrix&, const Matrix&, const SgdStep&, Vector&) {
+  NoImages(*this);
 }
 
 void WriteNumbers(StateMap& state, const std::string& group, std::initializer_list<NamedNumber> values) {

@@ -1,5 +1,6 @@
 // Convolution by im2col: one backend GEMM over all output pixels of the batch, with the
-// patches as columns or (a backend that takes batch rows) as rows.
+// patches as columns or (a backend that takes batch rows) as rows; or, on a backend that
+// takes images, by its direct convolution.
 #include "pcmsim/nn/conv2d_layer.hpp"
 
 #include <algorithm>
@@ -236,10 +237,26 @@ void Col2ImRows(const Window& w, const Matrix& patches_t, Index batch, Matrix& d
   });
 }
 
+namespace {
+ImageConv ImageConvOf(const Window& w, const LayerSpec& spec) {
+  ImageConv g;
+  g.channels = w.in.channels;
+  g.height = w.in.height;
+  g.width = w.in.width;
+  g.kernel = w.kernel;
+  g.padding = w.padding;
+  g.out_channels = spec.out_channels;
+  g.ones_column = !spec.digital_bias;
+  return g;
+}
+}  // namespace
+
 Conv2dLayer::Conv2dLayer(LayerSpec spec, TensorShape input, TensorShape output, BackendPtr backend)
     : WeightedLayer(spec, input, output, std::move(backend)),
       window_(Window::Of(spec, input, output)),
-      rows_(this->backend().TakesBatchRows() && spec.out_channels < kRowsBelowChannels) {
+      image_(ImageConvOf(window_, spec)),
+      direct_(this->backend().TakesImages() && window_.stride == 1),
+      rows_(!direct_ && this->backend().TakesBatchRows() && spec.out_channels < kRowsBelowChannels) {
   if (Inputs() != window_.PatchRows() || this->backend().Outputs() != spec.out_channels) {
     throw DimensionError(StrCat("conv2d layer needs a ", spec.out_channels, "x", window_.PatchRows(), " backend, got ",
                                 this->backend().Outputs(), "x", this->backend().Inputs()));
@@ -248,6 +265,19 @@ Conv2dLayer::Conv2dLayer(LayerSpec spec, TensorShape input, TensorShape output, 
 
 void Conv2dLayer::Forward(const Matrix& x, Matrix& y, Pass pass) {
   const Index batch = x.cols(), pixels = window_.Pixels(), oc = Spec().out_channels;
+  if (direct_) {
+    backend().ForwardImages(image_, x, y, pass);
+    if (!MatrixBias()) {
+      const Vector& b = bias();
+      ParallelFor(batch, kSampleGrain, [&](Index b0, Index b1) {
+        for (Index s = b0; s < b1; ++s) {
+          Eigen::Map<Matrix>(y.data() + s * y.rows(), pixels, oc).rowwise() += b.transpose();
+        }
+      });
+    }
+    ApplyActivation(activation(), y);
+    return;
+  }
   if (rows_) {
     Im2ColRows(window_, x, patches_, MatrixBias());
     backend().ForwardRows(patches_, cols_, pass);
@@ -278,9 +308,16 @@ void Conv2dLayer::Forward(const Matrix& x, Matrix& y, Pass pass) {
   ApplyActivation(activation(), y);
 }
 
-void Conv2dLayer::Backward(const Matrix&, const Matrix& y, Matrix& dy, Matrix* dx, const SgdStep& step) {
+void Conv2dLayer::Backward(const Matrix& x, const Matrix& y, Matrix& dy, Matrix* dx, const SgdStep& step) {
   const Index batch = dy.cols(), pixels = window_.Pixels(), oc = Spec().out_channels;
   ActivationBackward(activation(), y, dy);
+  if (direct_) {
+    if (dx != nullptr) backend().BackwardImages(image_, dy, *dx);
+    Vector sums;
+    backend().UpdateImages(image_, x, dy, step, sums);
+    if (!MatrixBias()) StepBias(sums, step);
+    return;
+  }
   if (rows_) {
     dcols_.resize(batch * pixels, oc);
   } else {

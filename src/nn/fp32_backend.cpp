@@ -1,8 +1,9 @@
-// FP32 backend: the three GEMMs through the deterministic ParallelGemm (batch columns) or
-// the batch-rows kernels (conv patches).
+// FP32 backend: the three GEMMs through the deterministic ParallelGemm (batch columns), the
+// batch-rows kernels (conv patches) or the direct convolution kernels (whole images).
 #include "pcmsim/nn/fp32_backend.hpp"
 
 #include "pcmsim/core/batch_rows.hpp"
+#include "pcmsim/core/direct_conv.hpp"
 #include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
 
@@ -44,6 +45,28 @@ void Fp32Backend::UpdateRows(const Matrix& xt, const Matrix& dyt, const SgdStep&
   }
   update_.Add(xt.rows());
   InnerProducts(dyt, xt, grad_);
+  SgdMomentumStep(step, grad_, w_, velocity_);
+}
+
+void Fp32Backend::ForwardImages(const ImageConv& conv, const Matrix& x, Matrix& y, Pass pass) {
+  DirectConvForward(conv, w_, x, y);
+  // tallied as the patch columns of the im2col form: one per sample and output pixel
+  (pass == Pass::kEval ? eval_forward_ : train_forward_).Add(x.cols() * conv.OutHeight() * conv.OutWidth());
+}
+
+void Fp32Backend::BackwardImages(const ImageConv& conv, const Matrix& dy, Matrix& dx) {
+  DirectConvInputGradient(conv, w_, dy, dx);
+  backward_.Add(dy.cols() * conv.OutHeight() * conv.OutWidth());
+}
+
+void Fp32Backend::UpdateImages(const ImageConv& conv, const Matrix& x, const Matrix& dy, const SgdStep& step,
+                               Vector& dy_sums) {
+  if (conv.out_channels != w_.rows() || conv.WeightColumns() != w_.cols()) {
+    throw DimensionError(StrCat("weight gradient of a ", w_.rows(), "x", w_.cols(), " layer from a ",
+                                conv.out_channels, "x", conv.WeightColumns(), " convolution"));
+  }
+  update_.Add(x.cols() * conv.OutHeight() * conv.OutWidth());
+  DirectConvWeightGradient(conv, x, dy, grad_, dy_sums);
   SgdMomentumStep(step, grad_, w_, velocity_);
 }
 

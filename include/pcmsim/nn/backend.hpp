@@ -12,6 +12,10 @@
 
 #include "pcmsim/core/types.hpp"
 
+namespace pcmsim {
+struct ImageConv;
+}
+
 namespace pcmsim::energy {
 struct EventCounts;
 struct GemmTally;
@@ -77,6 +81,18 @@ class LayerBackend {
   virtual void ForwardRows(const Matrix& xt, Matrix& yt, Pass pass);
   virtual void BackwardRows(const Matrix& dyt, Matrix& dxt);
   virtual void UpdateRows(const Matrix& xt, const Matrix& dyt, const SgdStep& step);
+
+  // A stride-1 convolution on the images themselves (core/direct_conv.hpp), for a backend
+  // whose weights are plain FP32 numbers (TakesImages): y = conv(x, W) in the conv layer's
+  // output layout (no digital bias), dx its adjoint, and Update from dL/dW =
+  // DirectConvWeightGradient(x, dy), which also gives the sums of dy per output channel
+  // (the digital bias's gradient) in dy_sums. A conv layer calls these only when
+  // TakesImages(); every other backend gets im2col patches, and these defaults throw.
+  virtual bool TakesImages() const { return false; }
+  virtual void ForwardImages(const ImageConv& conv, const Matrix& x, Matrix& y, Pass pass);
+  virtual void BackwardImages(const ImageConv& conv, const Matrix& dy, Matrix& dx);
+  virtual void UpdateImages(const ImageConv& conv, const Matrix& x, const Matrix& dy, const SgdStep& step,
+                            Vector& dy_sums);
 
   // The weights as the backend currently realises them, in FP32 (for saving/inspection).
   virtual Matrix Weights() const = 0;

@@ -2,11 +2,13 @@
 // (in_channels * k * k) matrix in the layer's backend (row layout: channel, kernel row,
 // kernel column, as PyTorch's weight tensor flattened), fed the im2col patches of the
 // batch as columns (one column per sample and output pixel). On analog tiles this is one
-// tile MVM per output pixel. A backend that takes batch rows (FP32) gets the transposed
-// patches instead when the layer is thin (fewer than 16 output channels), where the thin
-// products run as tall ones.
+// tile MVM per output pixel. A backend that takes images (FP32) convolves the images
+// directly when the stride is 1 (core/direct_conv.hpp: no patches); one that takes batch
+// rows (FP32 again) gets the transposed patches of a strided layer that is thin (fewer than
+// 16 output channels), where the thin products run as tall ones.
 #pragma once
 
+#include "pcmsim/core/direct_conv.hpp"
 #include "pcmsim/nn/layer.hpp"
 
 namespace pcmsim::nn {
@@ -48,6 +50,8 @@ class Conv2dLayer final : public WeightedLayer {
 
  private:
   Window window_;
+  ImageConv image_;      // the same geometry for the direct kernels
+  bool direct_;          // the backend convolves the images (stride 1): no matrix below is used
   bool rows_;            // batch rows (backend takes them, thin layer): every matrix below transposed
   Matrix patches_;       // im2col of the last forward's input
   Matrix cols_, dcols_;  // out_ch x (batch * pixels): backend output / its gradient

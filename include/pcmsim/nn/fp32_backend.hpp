@@ -22,6 +22,12 @@ class Fp32Backend final : public LayerBackend {
   void ForwardRows(const Matrix& xt, Matrix& yt, Pass pass) override;
   void BackwardRows(const Matrix& dyt, Matrix& dxt) override;
   void UpdateRows(const Matrix& xt, const Matrix& dyt, const SgdStep& step) override;
+  // Whole images (stride-1 conv layers): the direct convolution kernels.
+  bool TakesImages() const override { return true; }
+  void ForwardImages(const ImageConv& conv, const Matrix& x, Matrix& y, Pass pass) override;
+  void BackwardImages(const ImageConv& conv, const Matrix& dy, Matrix& dx) override;
+  void UpdateImages(const ImageConv& conv, const Matrix& x, const Matrix& dy, const SgdStep& step,
+                    Vector& dy_sums) override;
   Matrix Weights() const override { return w_; }
   void SetWeights(const Matrix& w) override;
   void SaveState(StateMap& state) const override;

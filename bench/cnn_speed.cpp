@@ -1,9 +1,10 @@
 // Speed of the layer graph's convolution: each LeNet-5 conv layer's forward + backward
 // (im2col, the three backend GEMMs, col2im) at batch 64 as a fraction of the FP32 GEMM rate
 // (1024^3), the two measured interleaved in the same run (interleave.hpp), beside the rate of
-// the layer's own GEMM shapes by plain ParallelGemm (Eigen, patches as columns) and by the
-// batch-rows kernels the FP32 layer runs (same rounds); and the LeNet
-// epoch time on the 10k training digits, interleaved with the same GEMM.
+// the layer's own GEMM shapes by plain ParallelGemm (Eigen, patches as columns), by the
+// batch-rows kernels (TallGemm, InnerProducts on transposed patches) and by the direct
+// convolution kernels the FP32 layer runs (stride 1, core/direct_conv.hpp), same rounds;
+// and the LeNet epoch time on the 10k training digits, interleaved with the same GEMM.
 // Usage: bench_cnn_speed [--rounds N] [--threads T] [--data DIR]
 #include <cstdio>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include "bench_util.hpp"
 #include "interleave.hpp"
 #include "pcmsim/core/batch_rows.hpp"
+#include "pcmsim/core/direct_conv.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/nn/conv2d_layer.hpp"
@@ -85,9 +87,20 @@ int main(int argc, char** argv) {
     const Matrix w = Random(cc.spec.out_channels, conv->window().PatchRows(), 5);
     const Matrix patches = Random(conv->window().PatchRows(), static_cast<Index>(cols), 6);
     const Matrix dcols = Random(cc.spec.out_channels, static_cast<Index>(cols), 7);
-    // The kernels the FP32 layer runs on the transposed patches (batch rows).
+    // The batch-rows kernels on the transposed patches, and the direct kernels on the images
+    // (what the FP32 layer runs).
     const Matrix patches_t = patches.transpose(), dcols_t = dcols.transpose();
+    const nn::Window& win = conv->window();
+    ImageConv image;
+    image.channels = win.in.channels;
+    image.height = win.in.height;
+    image.width = win.in.width;
+    image.kernel = win.kernel;
+    image.padding = win.padding;
+    image.out_channels = cc.spec.out_channels;
+    const Matrix dy_images = Random(image.OutputSize(), batch, 8);
     Matrix yc, dw, dp;
+    Vector sums;
     bench::Interleaved m(7, 0.05);
     const int ig = m.Add("gemm", [&] { ParallelGemm(a, false, b, false, c); });
     const int ic = m.Add("conv", [&] {
@@ -104,6 +117,11 @@ int main(int argc, char** argv) {
       InnerProducts(dcols_t, patches_t, dw);
       if (!cc.first) TallGemm(dcols_t, w, false, dp);
     });
+    const int id = m.Add("direct", [&] {
+      DirectConvForward(image, w, x, yc);
+      DirectConvWeightGradient(image, x, dy_images, dw, sums);
+      if (!cc.first) DirectConvInputGradient(image, w, dy_images, dp);
+    });
     m.Measure();
     const bench::Estimate tc = m.Seconds(ic);
     const double g = gemm_flops / m.Seconds(ig).median / 1e9, v = flops / tc.median / 1e9;
@@ -118,6 +136,11 @@ int main(int argc, char** argv) {
                 flops / m.Seconds(ik).median / 1e9,
                 bench::FormatRatio(bench::Scaled(m.Ratio(ig, ik), flops / gemm_flops), true).c_str(),
                 bench::FormatRatio(m.Ratio(ik, ic), true).c_str());
+    std::printf("%-30s   the direct kernels on the images (what the layer runs) %6.1f GFLOP/s (%s of 1024^3); conv / "
+                "direct %s\n",
+                "", flops / m.Seconds(id).median / 1e9,
+                bench::FormatRatio(bench::Scaled(m.Ratio(ig, id), flops / gemm_flops), true).c_str(),
+                bench::FormatRatio(m.Ratio(id, ic), true).c_str());
   }
 
   const io::Dataset train = bench::MnistTrain(args.data);

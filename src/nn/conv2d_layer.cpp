@@ -31,7 +31,9 @@ constexpr Index kSampleGrain = 4;  // samples per parallel chunk (fixed: bits in
 // Eigen's smallest full register kernel, Eigen's column-shape products are slow (conv1 of
 // LeNet, 6 channels: the layer 2.3-2.9x faster in rows); from 16 on they are not, and the
 // rows' im2col / col2im of short output rows cost more (conv2, 16 channels on 10 x 10
-// pixels: 1.2x slower in rows). bench_cnn_speed, 2026-12-04.
+// pixels: 1.2x slower in rows). bench_cnn_speed, 2026-12-04. Since then a stride-1 layer on
+// a backend that takes images skips patches altogether (direct_): the rows are left to
+// strided thin layers.
 constexpr Index kRowsBelowChannels = 16;
 
 // One sample's input with `padding` zeros around each channel (C x Hp x Wp), so that every

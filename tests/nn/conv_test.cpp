@@ -6,13 +6,16 @@
 #include <cmath>
 #include <cstring>
 
+#include "pcmsim/core/batch_rows.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/device/pcm_params.hpp"
 #include "pcmsim/io/idx.hpp"
 #include "pcmsim/nn/analog_backend.hpp"
 #include "pcmsim/nn/conv2d_layer.hpp"
+#include "pcmsim/energy/event_counts.hpp"
 #include "pcmsim/nn/fp32_backend.hpp"
+#include "pcmsim/nn/fp8_backend.hpp"
 #include "pcmsim/nn/trainer.hpp"
 #include "nn_test_util.hpp"
 #include "test_util.hpp"
@@ -168,6 +171,71 @@ TEST(ConvTest, ForwardEqualsDirectConvolution) {
   const Matrix y = net.Forward(x, Pass::kEval);
   const Matrix ref = DirectConv(x, in, w, net.weighted(0).bias(), 3, 2, 1, 4, 3);
   EXPECT_LT((y - ref).cwiseAbs().maxCoeff(), 1e-5f);
+}
+
+// A stride-1 conv layer on FP32 convolves the images directly (core/direct_conv.hpp). Its
+// forward has the bits of the batch-rows path it replaced (TallGemm on Im2ColRows patches,
+// then the digital bias), is the convolution, and its energy tallies count one patch column
+// per sample and output pixel as the im2col forms do.
+TEST(ConvTest, Stride1Fp32ConvHasTheBitsOfTheRowsPathAndCountsEveryPixel) {
+  struct Case {
+    TensorShape in;
+    Index oc, k, pad;
+    bool digital_bias;
+  };
+  for (const Case& c : {Case{{1, 28, 28}, 6, 5, 2, true}, Case{{6, 14, 14}, 16, 5, 0, true},
+                        Case{{3, 9, 7}, 7, 3, 1, false}}) {
+    LayerSpec spec = LayerSpec::Conv2d(c.oc, c.k, 1, c.pad);
+    spec.digital_bias = c.digital_bias;
+    Network net(c.in, {spec}, Fp32Factory());
+    net.Initialize(3);
+    auto& layer = net.weighted(0);
+    layer.bias() = RandomMatrix(c.oc, 1, 4).col(0);
+    const Index batch = 5;
+    const Matrix x = RandomMatrix(c.in.Size(), batch, 5);
+    const Matrix y = net.Forward(x, Pass::kTrain);
+    const auto& conv = static_cast<const Conv2dLayer&>(net.layer(0));
+    const Window& w = conv.window();
+    const Matrix weights = layer.backend().Weights();
+    Matrix patches_t, cols;
+    Im2ColRows(w, x, patches_t, !c.digital_bias);
+    TallGemm(patches_t, weights, true, cols);
+    Matrix rows_path(y.rows(), batch);
+    for (Index s = 0; s < batch; ++s) {
+      Eigen::Map<Matrix> ys(rows_path.data() + s * y.rows(), w.Pixels(), c.oc);
+      ys = cols.middleRows(s * w.Pixels(), w.Pixels());
+      if (c.digital_bias) ys.rowwise() += layer.bias().transpose();
+    }
+    EXPECT_TRUE(testing::SameBits(y, rows_path)) << c.oc;
+    const Vector bias = c.digital_bias ? layer.bias() : Vector(weights.col(weights.cols() - 1));
+    const Matrix ref = DirectConv(x, c.in, weights.leftCols(w.PatchRows()), bias, c.k, 1, c.pad, w.out_h, w.out_w);
+    EXPECT_LT((y - ref).cwiseAbs().maxCoeff(), 1e-5f * ref.cwiseAbs().maxCoeff()) << c.oc;
+
+    const Matrix dy = RandomMatrix(y.rows(), batch, 6);
+    net.BackwardAndUpdate(dy, SgdStep{});
+    energy::EventCounts counts;
+    layer.backend().AddEvents(counts);
+    const double macs = static_cast<double>(batch * w.Pixels()) * static_cast<double>(weights.size());
+    EXPECT_EQ(counts[energy::Phase::kForward].macs["fp32/fp32"], macs);
+    EXPECT_EQ(counts[energy::Phase::kForward].samples, static_cast<double>(batch * w.Pixels()));
+    // the first layer: no input gradient
+    EXPECT_EQ(counts[energy::Phase::kBackward].DigitalMacs(), 0.0);
+    EXPECT_GE(counts[energy::Phase::kUpdate].macs["fp32/fp32"], macs);
+  }
+}
+
+// Only backends that take images are handed them; the others' defaults say so.
+TEST(ConvTest, BackendsThatTakeNoImagesRefuseThem) {
+  Fp8Backend fp8(25, 6, Fp8Options{}, 1);
+  EXPECT_FALSE(fp8.TakesImages());
+  ImageConv g;
+  Matrix y;
+  try {
+    fp8.ForwardImages(g, Matrix::Zero(1, 1), y, Pass::kTrain);
+    ADD_FAILURE() << "fp8 took images";
+  } catch (const std::logic_error& e) {
+    EXPECT_NE(std::string(e.what()).find("fp8 backend does not take images"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ConvTest, PoolingKnownValues) {

@@ -1,5 +1,5 @@
 // Speed of the layer graph's convolution: each LeNet-5 conv layer's forward + backward
-// (im2col, the three backend GEMMs, col2im) at batch 64 as a fraction of the FP32 GEMM rate
+// (on FP32 at stride 1 the direct kernels, plus bias and activation) at batch 64 as a fraction of the FP32 GEMM rate
 // (1024^3), the two measured interleaved in the same run (interleave.hpp), beside the rate of
 // the layer's own GEMM shapes by plain ParallelGemm (Eigen, patches as columns), by the
 // batch-rows kernels (TallGemm, InnerProducts on transposed patches) and by the direct
@@ -81,23 +81,16 @@ int main(int argc, char** argv) {
     const double mk = static_cast<double>(cc.spec.out_channels) * static_cast<double>(conv->window().PatchRows());
     // forward, weight gradient and (not for the first layer) input gradient GEMMs
     const double flops = (cc.first ? 2 : 3) * 2.0 * mk * cols;
-    // The same three GEMM shapes done by plain ParallelGemm on the layer's own matrices:
-    // conv / shapes isolates the convolution machinery (im2col, col2im, layout copies,
-    // bias, activation) from the thin-matrix penalty of the shapes themselves.
+    // The same three GEMM shapes done by plain ParallelGemm on the layer's own matrices (the
+    // im2col column path's products): conv / shapes is the layer's time against what those
+    // products alone cost at Eigen's rate on these thin shapes.
     const Matrix w = Random(cc.spec.out_channels, conv->window().PatchRows(), 5);
     const Matrix patches = Random(conv->window().PatchRows(), static_cast<Index>(cols), 6);
     const Matrix dcols = Random(cc.spec.out_channels, static_cast<Index>(cols), 7);
     // The batch-rows kernels on the transposed patches, and the direct kernels on the images
     // (what the FP32 layer runs).
     const Matrix patches_t = patches.transpose(), dcols_t = dcols.transpose();
-    const nn::Window& win = conv->window();
-    ImageConv image;
-    image.channels = win.in.channels;
-    image.height = win.in.height;
-    image.width = win.in.width;
-    image.kernel = win.kernel;
-    image.padding = win.padding;
-    image.out_channels = cc.spec.out_channels;
+    const ImageConv& image = conv->image();
     const Matrix dy_images = Random(image.OutputSize(), batch, 8);
     Matrix yc, dw, dp;
     Vector sums;

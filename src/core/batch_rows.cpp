@@ -45,14 +45,7 @@ void ChunkBlock(const Matrix& a, Index a0, const Matrix& b, Index b0, Index r0, 
 template <int kQ>
 void ChunkColumns(int p, const Matrix& a, Index a0, const Matrix& b, Index b0, Index r0, Index r1, float* out,
                   Index out_rows) {
-  switch (p) {
-    case 6: return ChunkBlock<6, kQ>(a, a0, b, b0, r0, r1, out, out_rows);
-    case 5: return ChunkBlock<5, kQ>(a, a0, b, b0, r0, r1, out, out_rows);
-    case 4: return ChunkBlock<4, kQ>(a, a0, b, b0, r0, r1, out, out_rows);
-    case 3: return ChunkBlock<3, kQ>(a, a0, b, b0, r0, r1, out, out_rows);
-    case 2: return ChunkBlock<2, kQ>(a, a0, b, b0, r0, r1, out, out_rows);
-    default: return ChunkBlock<1, kQ>(a, a0, b, b0, r0, r1, out, out_rows);
-  }
+  WithBlockSize<6>(p, [&](auto kp) { ChunkBlock<decltype(kp)::value, kQ>(a, a0, b, b0, r0, r1, out, out_rows); });
 }
 
 // Rows [r0, r1) of c = a * B for kM columns of c from column j0 (B(k, j) = b(k, j0 + j),
@@ -108,16 +101,7 @@ void TallGemm(const Matrix& a, const Matrix& b, bool transpose_b, Matrix& c) {
   c.resize(n, m);
   ParallelFor(n, kTallRowBlock, [&](Index r0, Index r1) {
     for (Index j = 0; j < m; j += kBlockM) {
-      switch (std::min<Index>(kBlockM, m - j)) {
-        case 8: TallBlock<8>(a, b, transpose_b, j, r0, r1, c); break;
-        case 7: TallBlock<7>(a, b, transpose_b, j, r0, r1, c); break;
-        case 6: TallBlock<6>(a, b, transpose_b, j, r0, r1, c); break;
-        case 5: TallBlock<5>(a, b, transpose_b, j, r0, r1, c); break;
-        case 4: TallBlock<4>(a, b, transpose_b, j, r0, r1, c); break;
-        case 3: TallBlock<3>(a, b, transpose_b, j, r0, r1, c); break;
-        case 2: TallBlock<2>(a, b, transpose_b, j, r0, r1, c); break;
-        default: TallBlock<1>(a, b, transpose_b, j, r0, r1, c); break;
-      }
+      WithBlockSize<kBlockM>(m - j, [&](auto km) { TallBlock<decltype(km)::value>(a, b, transpose_b, j, r0, r1, c); });
     }
   });
 }

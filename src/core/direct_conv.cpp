@@ -19,6 +19,7 @@ using lanes::Lanes;
 using lanes::Load;
 using lanes::Store;
 using lanes::TreeSum;
+using lanes::WithBlockSize;
 
 constexpr Index kSampleGrain = 4;  // samples per parallel chunk of the forward and input gradient
 constexpr int kWideVectors = 4;  // wide positions are computed 4 x 16 at a time (the tail 16 at a time)
@@ -57,15 +58,7 @@ struct WideRows {
   Index WideGradientSize() const { return M * D; }
 
   // Sample s of x as zero-padded planes (C planes of L) at out.
-  void PaddedInput(const Matrix& x, Index s, float* out) const {
-    std::fill(out, out + PaddedSize(), 0.0f);
-    const float* xs = x.data() + s * x.rows();
-    for (Index c = 0; c < C; ++c) {
-      for (Index iy = 0; iy < H; ++iy) {
-        std::copy(xs + (c * H + iy) * W, xs + (c * H + iy + 1) * W, out + c * L + (iy + p) * Wp + p);
-      }
-    }
-  }
+  void PaddedInput(const Matrix& x, Index s, float* out) const { PadImage(x.data() + s * x.rows(), C, H, W, p, L, out); }
 
   // Sample s of dy on wide rows (M planes of D, output q at F + q) at out, zeros elsewhere.
   void WideGradient(const Matrix& dy, Index s, float* out) const {
@@ -134,18 +127,6 @@ void ForwardChannels(const WideRows& g, const Matrix& w, Index m0, bool ones, co
   for (; q < g.Q; q += kLanes) ForwardBlock<kM, 1>(g, w, m0, ones, xp, q, out);
 }
 
-// Calls f(std::integral_constant<int, n>) for a block of n (1 to kChannelBlock) channels.
-template <typename F>
-void DispatchBlock(Index n, F&& f) {
-  switch (n) {
-    case 1: return f(std::integral_constant<int, 1>{});
-    case 2: return f(std::integral_constant<int, 2>{});
-    case 3: return f(std::integral_constant<int, 3>{});
-    case 4: return f(std::integral_constant<int, 4>{});
-    case 5: return f(std::integral_constant<int, 5>{});
-    default: return f(std::integral_constant<int, 6>{});
-  }
-}
 // The weight-gradient sums of the n samples of one chunk (padded inputs xp + k * xs, wide
 // gradients dyw + k * ds) added onto the lane accumulators acc (M x taps, column-major):
 // kP channels from m0 times kT taps from t0, in registers across the chunk.
@@ -178,7 +159,7 @@ void GradientChunk(const WideRows& g, const float* xp, Index xs, const float* dy
                    Lanes* dsum) {
   const Index taps = static_cast<Index>(g.tap.size());
   for (Index m0 = 0; m0 < g.M; m0 += kChannelBlock) {
-    DispatchBlock(std::min(kChannelBlock, g.M - m0), [&](auto kp) {
+    WithBlockSize<kChannelBlock>(g.M - m0, [&](auto kp) {
       constexpr int kP = decltype(kp)::value;
       Index t0 = 0;
       for (; t0 + kTapBlock <= taps; t0 += kTapBlock) GradientBlock<kP, kTapBlock>(g, xp, xs, dyw, ds, n, m0, t0, acc);
@@ -244,6 +225,18 @@ void ImageConv::Validate() const {
   }
 }
 
+void PadImage(const float* x, Index channels, Index height, Index width, Index padding, Index plane_stride,
+              float* out) {
+  const Index wp = width + 2 * padding;
+  std::fill(out, out + channels * plane_stride, 0.0f);
+  for (Index c = 0; c < channels; ++c) {
+    for (Index iy = 0; iy < height; ++iy) {
+      std::copy(x + (c * height + iy) * width, x + (c * height + iy + 1) * width,
+                out + c * plane_stride + (iy + padding) * wp + padding);
+    }
+  }
+}
+
 void DirectConvForward(const ImageConv& conv, const Matrix& w, const Matrix& x, Matrix& y) {
   CheckShapes(conv, &w, &x, nullptr);
   const WideRows g(conv);
@@ -256,7 +249,7 @@ void DirectConvForward(const ImageConv& conv, const Matrix& w, const Matrix& x, 
     for (Index s = s0; s < s1; ++s) {
       g.PaddedInput(x, s, padded.data());
       for (Index m0 = 0; m0 < g.M; m0 += kChannelBlock) {
-        DispatchBlock(std::min(kChannelBlock, g.M - m0), [&](auto km) {
+        WithBlockSize<kChannelBlock>(g.M - m0, [&](auto km) {
           ForwardChannels<decltype(km)::value>(g, w, m0, conv.ones_column, xp, wide.data() + m0 * g.Q);
         });
       }
@@ -326,7 +319,7 @@ void DirectConvInputGradient(const ImageConv& conv, const Matrix& w, const Matri
     for (Index s = s0; s < s1; ++s) {
       g.WideGradient(dy, s, wide.data());
       for (Index c0 = 0; c0 < g.C; c0 += kChannelBlock) {
-        DispatchBlock(std::min(kChannelBlock, g.C - c0), [&](auto kc) {
+        WithBlockSize<kChannelBlock>(g.C - c0, [&](auto kc) {
           InputGradientChannels<decltype(kc)::value>(g, w, c0, dyw, planes.data());
         });
       }

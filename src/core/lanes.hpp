@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstring>
+#include <type_traits>
 
 #if defined(__AVX512F__) || defined(__FMA__)
 #include <immintrin.h>
@@ -57,5 +58,15 @@ inline float TreeSum(Lanes v) {
 }
 
 inline void Store(float* p, Lanes v) { std::memcpy(p, &v, sizeof v); }
+
+// Calls f(std::integral_constant<int, n>{}) for the block size n clamped to [1, kMax]: the
+// kernels' register blocks are template sizes, and a row or channel tail picks a smaller one.
+template <int kMax, typename F>
+void WithBlockSize(long n, F&& f) {
+  if constexpr (kMax > 1) {
+    if (n < kMax) return WithBlockSize<kMax - 1>(n, f);
+  }
+  f(std::integral_constant<int, kMax>{});
+}
 
 }  // namespace pcmsim::lanes

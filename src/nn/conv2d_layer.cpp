@@ -42,14 +42,9 @@ constexpr Index kRowsBelowChannels = 16;
 const float* PaddedInput(const Window& w, const float* xb, std::vector<float>& buffer) {
   const Index p = w.padding;
   if (p == 0) return xb;
-  const Index C = w.in.channels, H = w.in.height, W = w.in.width, Hp = H + 2 * p, Wp = W + 2 * p;
-  buffer.assign(static_cast<std::size_t>(C * Hp * Wp), 0.0f);
-  for (Index c = 0; c < C; ++c) {
-    for (Index iy = 0; iy < H; ++iy) {
-      std::memcpy(buffer.data() + (c * Hp + iy + p) * Wp + p, xb + (c * H + iy) * W,
-                  static_cast<std::size_t>(W) * sizeof(float));
-    }
-  }
+  const Index plane = (w.in.height + 2 * p) * (w.in.width + 2 * p);
+  buffer.resize(static_cast<std::size_t>(w.in.channels * plane));
+  PadImage(xb, w.in.channels, w.in.height, w.in.width, p, plane, buffer.data());
   return buffer.data();
 }
 

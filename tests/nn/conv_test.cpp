@@ -174,9 +174,10 @@ TEST(ConvTest, ForwardEqualsDirectConvolution) {
 }
 
 // A stride-1 conv layer on FP32 convolves the images directly (core/direct_conv.hpp). Its
-// forward has the bits of the batch-rows path it replaced (TallGemm on Im2ColRows patches,
-// then the digital bias), is the convolution, and its energy tallies count one patch column
-// per sample and output pixel as the im2col forms do.
+// forward has the bits of TallGemm on Im2ColRows patches, then the digital bias (the
+// batch-rows path that thin layers such as conv1 ran before; conv2's 16 channels ran Eigen's
+// column GEMM, whose bits differ), is the convolution, and its energy tallies count one
+// patch column per sample and output pixel as the im2col forms do.
 TEST(ConvTest, Stride1Fp32ConvHasTheBitsOfTheRowsPathAndCountsEveryPixel) {
   struct Case {
     TensorShape in;
@@ -220,7 +221,46 @@ TEST(ConvTest, Stride1Fp32ConvHasTheBitsOfTheRowsPathAndCountsEveryPixel) {
     EXPECT_EQ(counts[energy::Phase::kForward].samples, static_cast<double>(batch * w.Pixels()));
     // the first layer: no input gradient
     EXPECT_EQ(counts[energy::Phase::kBackward].DigitalMacs(), 0.0);
-    EXPECT_GE(counts[energy::Phase::kUpdate].macs["fp32/fp32"], macs);
+    // one step: the gradient's MACs and the optimizer's 3 per weight (energy::AddUpdateEvents)
+    EXPECT_EQ(counts[energy::Phase::kUpdate].macs["fp32/fp32"], macs + 3.0 * static_cast<double>(weights.size()));
+    EXPECT_EQ(counts[energy::Phase::kUpdate].samples, static_cast<double>(batch * w.Pixels()));
+  }
+}
+
+// The weight step of a stride-1 conv layer with a matrix bias (direct kernels, ones column)
+// against finite differences of L(W) = sum(probe .* layer(x)): with lr = 1 and no momentum
+// the step is -dL/dW, the bias column included, and the unused digital bias stays zero.
+TEST(ConvGradientTest, MatrixBiasOfADirectConvStepsAsAWeightColumn) {
+  LayerSpec spec = LayerSpec::Conv2d(4, 3, 1, 1);
+  spec.digital_bias = false;
+  const TensorShape in{2, 6, 5};
+  const auto make = [&] {
+    Network net(in, {spec}, Fp32Factory());
+    net.Initialize(5);
+    return net;
+  };
+  Network net = make(), probe_net = make();
+  const Matrix before = net.weighted(0).backend().Weights();
+  ASSERT_EQ(before.cols(), 2 * 3 * 3 + 1);
+  const Matrix x = RandomMatrix(in.Size(), 3, 13);  // 3 samples: less than one chunk of kConvSampleChunk
+  const Matrix y = net.Forward(x, Pass::kTrain);
+  const Matrix probe = RandomMatrix(y.rows(), y.cols(), 14);
+  SgdStep step;
+  step.lr = 1.0f;
+  net.BackwardAndUpdate(probe, step);
+  const Matrix grad = before - net.weighted(0).backend().Weights();
+  EXPECT_EQ(net.weighted(0).bias().cwiseAbs().maxCoeff(), 0.0f);
+  const float eps = 1e-3f;
+  for (Index k = 0; k < grad.size(); ++k) {
+    Matrix w = before;
+    w.data()[k] += eps;
+    probe_net.weighted(0).backend().SetWeights(w);
+    const double up = (probe_net.Forward(x, Pass::kEval).array() * probe.array()).sum();
+    w.data()[k] -= 2 * eps;
+    probe_net.weighted(0).backend().SetWeights(w);
+    const double down = (probe_net.Forward(x, Pass::kEval).array() * probe.array()).sum();
+    const double fd = (up - down) / (2.0 * eps);
+    EXPECT_NEAR(grad.data()[k], fd, 2e-3 + 1e-2 * std::abs(fd)) << "weight " << k;
   }
 }
 
@@ -331,10 +371,14 @@ INSTANTIATE_TEST_SUITE_P(Activations, ConvGradientTest,
                          [](const auto& p) { return std::string(ToString(p.param)); });
 
 // The input gradient (what the layer below receives) of conv and pooling layers, from
-// Layer::Backward, against finite differences of L(x) = sum(probe .* layer(x)).
+// Layer::Backward, against finite differences of L(x) = sum(probe .* layer(x)). The conv
+// layers: strided (im2col on FP32), stride 1 (the direct kernels) and stride 1 with a
+// matrix bias (the direct kernels with a ones column, whose row is dropped from dx).
 TEST(ConvGradientTest, InputGradientsOfConvAndPoolMatchFiniteDifferences) {
-  for (const LayerSpec& spec : {LayerSpec::Conv2d(3, 3, 2, 1), LayerSpec::MaxPool2d(3, 2, 1),
-                                LayerSpec::AvgPool2d(2, 1, 1)}) {
+  LayerSpec matrix_bias = LayerSpec::Conv2d(3, 3, 1, 1);
+  matrix_bias.digital_bias = false;
+  for (const LayerSpec& spec : {LayerSpec::Conv2d(3, 3, 2, 1), LayerSpec::Conv2d(3, 3, 1, 1), matrix_bias,
+                                LayerSpec::MaxPool2d(3, 2, 1), LayerSpec::AvgPool2d(2, 1, 1)}) {
     const TensorShape in{2, 6, 5};
     Network net(in, {spec}, Fp32Factory());
     net.Initialize(4);

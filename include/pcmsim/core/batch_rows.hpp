@@ -11,8 +11,9 @@
 
 namespace pcmsim {
 
-// c = a * op(b), a tall (n x k), op(b) k x m with m and k small: Eigen's GEMM on fixed
-// blocks of kTallRowBlock rows of a and c (its 48-row register kernels sum each row).
+// c = a * op(b), a tall (n x k), op(b) k x m with m and k small, on fixed blocks of
+// kTallRowBlock rows of a and c: each entry is 0 plus its k products in order, one fused
+// multiply-add each (16 rows per vector, up to 8 columns of c per register block).
 inline constexpr Index kTallRowBlock = 1536;
 void TallGemm(const Matrix& a, const Matrix& b, bool transpose_b, Matrix& c);
 

@@ -1,14 +1,22 @@
 // A stride-1 2-d convolution computed on the images themselves, with no patch matrix: the
-// FP32 path of thin conv layers (conv1 of LeNet: 6 output channels, 784 pixels). im2col
-// turns a 1x28x28 image into a 25x784 patch matrix, 25 times the input, and moving it cost
-// more than the products; here each kernel tap is a shift of the padded image.
+// FP32 path of every stride-1 conv layer. im2col turns LeNet's 1x28x28 input into a 25x784
+// patch matrix, 25 times the input, and for thin layers (conv1: 6 output channels) moving
+// it cost more than the products; here each kernel tap is a shift of the padded image.
 //
 // Layout ("wide rows"): a sample's zero-padded input channel is a plane of Hp x Wp floats
 // (Hp = height + 2 padding, Wp = width + 2 padding), and output pixel (oy, ox) is computed
 // at wide position q = oy * Wp + ox, so tap (c, ky, kx) of every output reads the plane of
 // channel c shifted by ky * Wp + kx: one contiguous vector load per 16 outputs. The
 // Wp - out_w positions at the end of each wide row are not outputs and are dropped (a
-// share (kernel - 1) / Wp of the work: 4 / 32 for conv1).
+// share (kernel - 1) / Wp of the forward's and the weight gradient's work: 4 / 32 for
+// conv1; the input gradient computes every position of the padded plane, 1024 for conv1's
+// 784 pixels).
+//
+// Non-finite inputs: at a dropped position dy is 0 but the shifted load of x reads a real
+// pixel of the next row, so an Inf or NaN input makes NaN (0 x Inf) also in weight-gradient
+// taps whose windows never cover it, where im2col would have left them finite. Training
+// stops on the non-finite loss such an input gives anyway (nn/trainer.cpp); masking the
+// products would cost a select per multiply-add.
 //
 // Weights are out_channels x Taps() (+1 ones column), columns in (channel, kernel row,
 // kernel column) order: the conv layer's backend matrix. Images are the layer's layout:
@@ -36,6 +44,13 @@ struct ImageConv {
   // Throws DimensionError for zero sizes or a kernel larger than the padded input.
   void Validate() const;
 };
+
+// One image of `channels` planes of height x width floats (raster order) into planes of
+// `plane_stride` (>= (height + 2 padding) x (width + 2 padding)) floats at out: each plane
+// holds its channel with `padding` zeros around it, rows of width + 2 padding, and zeros
+// after. The padded input of the direct kernels and of im2col.
+void PadImage(const float* x, Index channels, Index height, Index width, Index padding, Index plane_stride,
+              float* out);
 
 // y (OutputSize() x batch) = the convolution of x (InputSize() x batch) with w. Each output
 // is 0 plus its taps' products in column order, then the ones column: the order (and the

@@ -47,6 +47,7 @@ class Conv2dLayer final : public WeightedLayer {
   Index FanIn() const override { return window_.PatchRows(); }
   Index FanOut() const override { return Spec().out_channels * Spec().kernel * Spec().kernel; }
   const Window& window() const { return window_; }
+  const ImageConv& image() const { return image_; }  // the geometry the direct kernels get
 
  private:
   Window window_;

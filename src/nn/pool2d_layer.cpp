@@ -1,7 +1,9 @@
 // Max pooling (remembers the winning input of every output) and average pooling.
 #include "pcmsim/nn/pool2d_layer.hpp"
 
-#include <limits>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 #include "pcmsim/core/parallel.hpp"
 
@@ -10,45 +12,118 @@ namespace pcmsim::nn {
 Pool2dLayer::Pool2dLayer(LayerSpec spec, TensorShape input, TensorShape output)
     : Layer(spec, input, output), max_(spec.kind == LayerKind::kMaxPool2d), window_(Window::Of(spec, input, output)) {}
 
+namespace {
+
+// The window of output (oy, ox) clipped to the input: rows [y0, y1), columns [x0, x1). A
+// window always holds at least one input (padding < kernel, LayerSpec validation).
+struct Clip {
+  Index y0, y1, x0, x1;
+};
+
+Clip ClipWindow(const Window& w, Index oy, Index ox) {
+  const Index y = oy * w.stride - w.padding, x = ox * w.stride - w.padding;
+  return {std::max<Index>(y, 0), std::min(y + w.kernel, w.in.height), std::max<Index>(x, 0),
+          std::min(x + w.kernel, w.in.width)};
+}
+
+// The max (kMax) or mean of one window: rows x cols inputs from p (row stride W), whose
+// first input is at index at0 of the plane. The max is the first largest input in raster
+// order (a later equal input does not replace it), with its index in *arg; the mean is 0
+// plus the inputs in raster order, times inv_area (padding counts as zeros). No branches.
+template <bool kMax, typename Rows, typename Cols>
+inline float PoolWindow(const float* p, Rows rows, Cols cols, Index W, Index at0, float inv_area, Index* arg) {
+  if constexpr (kMax) {
+    float best = p[0];
+    Index best_at = at0;
+    for (Index r = 0; r < rows; ++r) {
+      for (Index k = 0; k < cols; ++k) {
+        const float v = p[r * W + k];
+        const bool larger = v > best;
+        best = larger ? v : best;
+        best_at = larger ? at0 + r * W + k : best_at;
+      }
+    }
+    *arg = best_at;
+    return best;
+  } else {
+    float sum = 0.0f;
+    for (Index r = 0; r < rows; ++r) {
+      for (Index k = 0; k < cols; ++k) sum += p[r * W + k];
+    }
+    return sum * inv_area;
+  }
+}
+
+// Calls f(o, at0, rows, cols) for every output o = oy * out_w + ox of one channel in raster
+// order: its window's first input is at index at0 of the channel's plane and it covers rows
+// x cols inputs (clipped to the input). For windows inside the input, rows and cols are
+// std::integral_constant<Index, kK> when kK > 0 (the common kernels 2 and 3: the loops over
+// the window unroll), the border windows pass plain numbers.
+template <int kK, typename F>
+void ForEachWindow(const Window& w, F&& f) {
+  const Index W = w.in.width, s = w.stride, pad = w.padding;
+  const auto inside = [&] {
+    if constexpr (kK > 0) {
+      return std::integral_constant<Index, kK>{};
+    } else {
+      return w.kernel;
+    }
+  }();
+  const Index K = inside;
+  // output columns [ox0, ox1) have windows inside the input's columns
+  const Index ox0 = std::min(w.out_w, (pad + s - 1) / s);
+  const Index ox1 = std::max(ox0, std::min(w.out_w, (W - K + pad) / s + 1));
+  for (Index oy = 0; oy < w.out_h; ++oy) {
+    const Index y = oy * s - pad, o = oy * w.out_w;
+    const auto border = [&](Index ox) {
+      const Clip c = ClipWindow(w, oy, ox);
+      f(o + ox, c.y0 * W + c.x0, c.y1 - c.y0, c.x1 - c.x0);
+    };
+    if (y < 0 || y + K > w.in.height) {
+      for (Index ox = 0; ox < w.out_w; ++ox) border(ox);
+      continue;
+    }
+    for (Index ox = 0; ox < ox0; ++ox) border(ox);
+    for (Index ox = ox0; ox < ox1; ++ox) f(o + ox, y * W + ox * s - pad, inside, inside);
+    for (Index ox = ox1; ox < w.out_w; ++ox) border(ox);
+  }
+}
+
+template <typename F>
+void ForEachWindowAnyKernel(const Window& w, F&& f) {
+  switch (w.kernel) {
+    case 2: return ForEachWindow<2>(w, f);
+    case 3: return ForEachWindow<3>(w, f);
+    default: return ForEachWindow<0>(w, f);
+  }
+}
+
+}  // namespace
+
 void Pool2dLayer::Forward(const Matrix& x, Matrix& y, Pass) {
   const Window& w = window_;
-  const Index batch = x.cols(), C = w.in.channels, H = w.in.height, W = w.in.width, K = w.kernel;
-  const Index pixels = w.Pixels();
+  const Index batch = x.cols(), C = w.in.channels, plane = w.in.height * w.in.width, pixels = w.Pixels();
   y.resize(C * pixels, batch);
   if (max_) argmax_.resize(y.rows(), batch);
-  const float inv_area = 1.0f / static_cast<float>(K * K);
+  const float inv_area = 1.0f / static_cast<float>(w.kernel * w.kernel);
+  const Index W = w.in.width;
   ParallelFor(batch, 4, [&](Index b0, Index b1) {
     for (Index b = b0; b < b1; ++b) {
-      const float* xb = x.data() + b * x.rows();
       for (Index c = 0; c < C; ++c) {
-        for (Index oy = 0; oy < w.out_h; ++oy) {
-          for (Index ox = 0; ox < w.out_w; ++ox) {
-            const Index y0 = oy * w.stride - w.padding, x0 = ox * w.stride - w.padding;
-            float best = -std::numeric_limits<float>::infinity(), sum = 0.0f;
-            Index arg = -1;
-            for (Index ky = 0; ky < K; ++ky) {
-              const Index iy = y0 + ky;
-              if (iy < 0 || iy >= H) continue;
-              for (Index kx = 0; kx < K; ++kx) {
-                const Index ix = x0 + kx;
-                if (ix < 0 || ix >= W) continue;
-                const Index idx = (c * H + iy) * W + ix;
-                const float v = xb[idx];
-                sum += v;
-                if (v > best || arg < 0) {
-                  best = v;
-                  arg = idx;
-                }
-              }
-            }
-            const Index o = c * pixels + oy * w.out_w + ox;
-            if (max_) {
-              y(o, b) = best;
-              argmax_(o, b) = static_cast<std::int32_t>(arg);
-            } else {
-              y(o, b) = sum * inv_area;
-            }
-          }
+        const float* in = x.data() + b * x.rows() + c * plane;
+        float* out = y.data() + b * y.rows() + c * pixels;
+        if (max_) {
+          std::int32_t* arg = argmax_.data() + b * argmax_.rows() + c * pixels;
+          const Index offset = c * plane;  // arg holds indices into the sample
+          ForEachWindowAnyKernel(w, [in, out, arg, offset, W, inv_area](Index o, Index at0, auto rows, auto cols) {
+            Index at = at0;
+            out[o] = PoolWindow<true>(in + at0, rows, cols, W, at0, inv_area, &at);
+            arg[o] = static_cast<std::int32_t>(offset + at);
+          });
+        } else {
+          ForEachWindowAnyKernel(w, [in, out, W, inv_area](Index o, Index at0, auto rows, auto cols) {
+            out[o] = PoolWindow<false>(in + at0, rows, cols, W, at0, inv_area, nullptr);
+          });
         }
       }
     }
@@ -58,33 +133,29 @@ void Pool2dLayer::Forward(const Matrix& x, Matrix& y, Pass) {
 void Pool2dLayer::Backward(const Matrix&, const Matrix&, Matrix& dy, Matrix* dx, const SgdStep&) {
   if (dx == nullptr) return;
   const Window& w = window_;
-  const Index batch = dy.cols(), C = w.in.channels, H = w.in.height, W = w.in.width, K = w.kernel;
+  const Index batch = dy.cols(), C = w.in.channels, W = w.in.width, plane = w.in.height * W;
   const Index pixels = w.Pixels();
   dx->setZero(w.in.Size(), batch);
-  const float inv_area = 1.0f / static_cast<float>(K * K);
+  const float inv_area = 1.0f / static_cast<float>(w.kernel * w.kernel);
   ParallelFor(batch, 4, [&](Index b0, Index b1) {
     for (Index b = b0; b < b1; ++b) {
       float* xb = dx->data() + b * dx->rows();
+      const float* g = dy.data() + b * dy.rows();
+      if (max_) {
+        const std::int32_t* a = argmax_.data() + b * argmax_.rows();
+        for (Index o = 0; o < dy.rows(); ++o) xb[a[o]] += g[o];
+        continue;
+      }
+      // each input gets its terms in the raster order of the outputs, dx = fma(dy, 1 / k², dx)
       for (Index c = 0; c < C; ++c) {
-        for (Index oy = 0; oy < w.out_h; ++oy) {
-          for (Index ox = 0; ox < w.out_w; ++ox) {
-            const Index o = c * pixels + oy * w.out_w + ox;
-            const float g = dy(o, b);
-            if (max_) {
-              xb[argmax_(o, b)] += g;
-              continue;
-            }
-            const Index y0 = oy * w.stride - w.padding, x0 = ox * w.stride - w.padding;
-            for (Index ky = 0; ky < K; ++ky) {
-              const Index iy = y0 + ky;
-              if (iy < 0 || iy >= H) continue;
-              for (Index kx = 0; kx < K; ++kx) {
-                const Index ix = x0 + kx;
-                if (ix >= 0 && ix < W) xb[(c * H + iy) * W + ix] += g * inv_area;
-              }
-            }
+        float* xc = xb + c * plane;
+        const float* gc = g + c * pixels;
+        ForEachWindowAnyKernel(w, [xc, gc, W, inv_area](Index o, Index at0, auto rows, auto cols) {
+          const float grad = gc[o];
+          for (Index r = 0; r < rows; ++r) {
+            for (Index k = 0; k < cols; ++k) xc[at0 + r * W + k] = std::fma(grad, inv_area, xc[at0 + r * W + k]);
           }
-        }
+        });
       }
     }
   });

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "pcmsim/core/batch_rows.hpp"
+#include "pcmsim/core/error.hpp"
 #include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/device/pcm_params.hpp"
@@ -296,6 +297,76 @@ TEST(ConvTest, PoolingKnownValues) {
   Matrix pref(9, 1);
   pref << -1, -1, -2, -1, -1, -2, -3, -3, -4;
   EXPECT_EQ(padded.Forward(x2, Pass::kEval), pref);
+}
+
+// Pooling as defined, one input at a time with bounds tests: the max is the first largest
+// input of the window in raster order, the mean 0 plus the window's inputs in raster order
+// times 1 / kernel²; backward adds each output's gradient to its winner (max) or, times
+// 1 / kernel² in one fused multiply-add, to its window's inputs (mean), outputs in raster
+// order.
+void ReferencePool(const TensorShape& in, Index k, Index s, Index p, bool max, const Matrix& x, const Matrix& dy,
+                   Matrix& y, Matrix& dx) {
+  const Index oh = (in.height + 2 * p - k) / s + 1, ow = (in.width + 2 * p - k) / s + 1;
+  y.setZero(in.channels * oh * ow, x.cols());
+  dx.setZero(x.rows(), x.cols());
+  const float inv_area = 1.0f / static_cast<float>(k * k);
+  for (Index b = 0; b < x.cols(); ++b)
+    for (Index c = 0; c < in.channels; ++c)
+      for (Index oy = 0; oy < oh; ++oy)
+        for (Index ox = 0; ox < ow; ++ox) {
+          float best = 0.0f, sum = 0.0f;
+          Index arg = -1;
+          for (Index ky = 0; ky < k; ++ky)
+            for (Index kx = 0; kx < k; ++kx) {
+              const Index iy = oy * s - p + ky, ix = ox * s - p + kx;
+              if (iy < 0 || ix < 0 || iy >= in.height || ix >= in.width) continue;
+              const Index i = (c * in.height + iy) * in.width + ix;
+              sum += x(i, b);
+              if (arg < 0 || x(i, b) > best) {
+                best = x(i, b);
+                arg = i;
+              }
+            }
+          const Index o = (c * oh + oy) * ow + ox;
+          y(o, b) = max ? best : sum * inv_area;
+          if (max) {
+            dx(arg, b) += dy(o, b);
+            continue;
+          }
+          for (Index ky = 0; ky < k; ++ky)
+            for (Index kx = 0; kx < k; ++kx) {
+              const Index iy = oy * s - p + ky, ix = ox * s - p + kx;
+              if (iy < 0 || ix < 0 || iy >= in.height || ix >= in.width) continue;
+              float& d = dx((c * in.height + iy) * in.width + ix, b);
+              d = std::fma(dy(o, b), inv_area, d);
+            }
+        }
+}
+
+// The pooling layers have the bits of the definition for every kernel (the unrolled 2 and 3
+// and the general loop), stride (overlapping windows too), padding (clipped border windows)
+// and non-square input, on inputs with many ties (values on a coarse grid, as after ReLU).
+TEST(ConvTest, PoolingHasTheBitsOfItsDefinition) {
+  const TensorShape in{2, 7, 9};
+  Matrix x = RandomMatrix(in.Size(), 3, 31);
+  x = (x * 3.0f).array().round().cwiseMax(0.0f).matrix();  // 0, 1, 2, 3: ties everywhere
+  int cases = 0;
+  for (Index k = 1; k <= 4; ++k)
+    for (Index s = 1; s <= 3; ++s)
+      for (Index p = 0; p < k; ++p)
+        for (bool max : {true, false}) {
+          const LayerSpec spec = max ? LayerSpec::MaxPool2d(k, s, p) : LayerSpec::AvgPool2d(k, s, p);
+          Network net(in, {spec}, Fp32Factory());
+          const Matrix y = net.Forward(x, Pass::kTrain);
+          Matrix dy = RandomMatrix(y.rows(), y.cols(), 32), dx, y_ref, dx_ref;
+          ReferencePool(in, k, s, p, max, x, dy, y_ref, dx_ref);
+          net.layer(0).Backward(x, y, dy, &dx, SgdStep{});
+          const std::string what = StrCat(spec.TypeName(), " kernel ", k, " stride ", s, " padding ", p);
+          EXPECT_TRUE(testing::SameBits(y, y_ref)) << what;
+          EXPECT_TRUE(testing::SameBits(dx, dx_ref)) << what;
+          ++cases;
+        }
+  EXPECT_EQ(cases, 2 * (1 + 2 + 3 + 4) * 3);
 }
 
 // conv (pad 1) -> act -> maxpool -> conv (stride 2) -> avgpool (stride 1) -> flatten -> dense.

@@ -4,7 +4,8 @@
 // the layer's own GEMM shapes by plain ParallelGemm (Eigen, patches as columns), by the
 // batch-rows kernels (TallGemm, InnerProducts on transposed patches) and by the direct
 // convolution kernels the FP32 layer runs (stride 1, core/direct_conv.hpp), same rounds;
-// and the LeNet epoch time on the 10k training digits, interleaved with the same GEMM.
+// LeNet's max pooling layers against a copy of their input; and the LeNet epoch time on the
+// 10k training digits, interleaved with the same GEMM.
 // Usage: bench_cnn_speed [--rounds N] [--threads T] [--data DIR]
 #include <cstdio>
 #include <cstring>
@@ -134,6 +135,32 @@ int main(int argc, char** argv) {
                 "", flops / m.Seconds(id).median / 1e9,
                 bench::FormatRatio(bench::Scaled(m.Ratio(ig, id), flops / gemm_flops), true).c_str(),
                 bench::FormatRatio(m.Ratio(id, ic), true).c_str());
+  }
+
+  // LeNet's max pooling layers, forward + backward (input gradient included), against a copy
+  // of their input measured in the same rounds: the memory traffic any pooling pays once.
+  struct PoolCase {
+    const char* name;
+    TensorShape in;
+  };
+  for (const PoolCase& pc : {PoolCase{"maxpool 2 on 6x28x28", {6, 28, 28}}, PoolCase{"maxpool 2 on 16x10x10", {16, 10, 10}}}) {
+    nn::Network net(pc.in, {nn::LayerSpec::MaxPool2d(2)}, Fp32());
+    nn::Layer& pool = net.layer(0);
+    const Matrix x = Random(pc.in.Size(), batch, 5).cwiseMax(0.0f);  // after a ReLU: ties at 0
+    Matrix y, dx, copy;
+    pool.Forward(x, y, nn::Pass::kTrain);
+    Matrix dy = Random(y.rows(), y.cols(), 6);
+    const nn::SgdStep step;
+    bench::Interleaved m(7, 0.02);
+    const int ip = m.Add("pool", [&] {
+      pool.Forward(x, y, nn::Pass::kTrain);
+      pool.Backward(x, y, dy, &dx, step);
+    });
+    const int ic = m.Add("copy", [&] { copy = x; });
+    m.Measure();
+    std::printf("%-30s fwd+bwd %s   (a copy of its input: %s; pool / copy %s)\n", pc.name,
+                bench::FormatSeconds(m.Seconds(ip), 1e6, "us").c_str(),
+                bench::FormatSeconds(m.Seconds(ic), 1e6, "us").c_str(), bench::FormatRatio(m.Ratio(ip, ic)).c_str());
   }
 
   const io::Dataset train = bench::MnistTrain(args.data);

@@ -135,11 +135,12 @@ void Pool2dLayer::Backward(const Matrix&, const Matrix&, Matrix& dy, Matrix* dx,
   const Window& w = window_;
   const Index batch = dy.cols(), C = w.in.channels, W = w.in.width, plane = w.in.height * W;
   const Index pixels = w.Pixels();
-  dx->setZero(w.in.Size(), batch);
+  dx->resize(w.in.Size(), batch);
   const float inv_area = 1.0f / static_cast<float>(w.kernel * w.kernel);
   ParallelFor(batch, 4, [&](Index b0, Index b1) {
     for (Index b = b0; b < b1; ++b) {
       float* xb = dx->data() + b * dx->rows();
+      std::fill(xb, xb + dx->rows(), 0.0f);
       const float* g = dy.data() + b * dy.rows();
       if (max_) {
         const std::int32_t* a = argmax_.data() + b * argmax_.rows();

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "pcmsim/core/parallel.hpp"
 #include "pcmsim/core/random.hpp"
 #include "pcmsim/core/types.hpp"
 
@@ -65,5 +66,13 @@ inline bool SameBits(const Matrix& a, const Matrix& b) {
   return a.rows() == b.rows() && a.cols() == b.cols() &&
          std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())) == 0;
 }
+
+// Puts the thread count back to its default (0: all cores) when the test leaves its scope.
+struct ThreadGuard {
+  ThreadGuard() = default;
+  ThreadGuard(const ThreadGuard&) = delete;
+  ThreadGuard& operator=(const ThreadGuard&) = delete;
+  ~ThreadGuard() { SetNumThreads(0); }
+};
 
 }  // namespace pcmsim::testing

@@ -57,14 +57,10 @@ Matrix ReferenceInner(const Matrix& a, const Matrix& b) {
   return c;
 }
 
-struct ThreadGuard {
-  ~ThreadGuard() { SetNumThreads(0); }
-};
-
 // The conv shapes of LeNet (50176 x 25 by 6, 6400 x 150 by 16), block tails (7 and 9
 // columns, rows not a multiple of 16 or of the chunk) and a single row.
 TEST(BatchRowsTest, TallGemmHasItsDocumentedBitsForAnyThreadCount) {
-  ThreadGuard guard;
+  testing::ThreadGuard guard;
   struct Shape {
     Index n, k, m;
   };
@@ -87,7 +83,7 @@ TEST(BatchRowsTest, TallGemmHasItsDocumentedBitsForAnyThreadCount) {
 }
 
 TEST(BatchRowsTest, InnerProductsHaveTheirDocumentedBitsForAnyThreadCount) {
-  ThreadGuard guard;
+  testing::ThreadGuard guard;
   struct Shape {
     Index n, p, q;
   };

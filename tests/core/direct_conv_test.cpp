@@ -16,10 +16,6 @@ namespace {
 
 using testing::SameBits;
 
-struct ThreadGuard {
-  ~ThreadGuard() { SetNumThreads(0); }
-};
-
 // Input pixel (c, iy, ix) of sample s, zero outside the image (the padding).
 float Pixel(const ImageConv& g, const Matrix& x, Index s, Index c, Index iy, Index ix) {
   if (iy < 0 || ix < 0 || iy >= g.height || ix >= g.width) return 0.0f;
@@ -138,7 +134,7 @@ Index BatchOf(std::size_t shape) {
 }
 
 TEST(DirectConvTest, KernelsHaveTheirDocumentedBitsForAnyThreadCount) {
-  ThreadGuard guard;
+  testing::ThreadGuard guard;
   const std::vector<ImageConv> shapes = Shapes();
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     const ImageConv& g = shapes[i];

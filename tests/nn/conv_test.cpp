@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "pcmsim/core/batch_rows.hpp"
 #include "pcmsim/core/error.hpp"
@@ -344,29 +345,44 @@ void ReferencePool(const TensorShape& in, Index k, Index s, Index p, bool max, c
 }
 
 // The pooling layers have the bits of the definition for every kernel (the unrolled 2 and 3
-// and the general loop), stride (overlapping windows too), padding (clipped border windows)
-// and non-square input, on inputs with many ties (values on a coarse grid, as after ReLU).
+// and the general loop), stride (overlapping windows and strides past the kernel), padding
+// (clipped border windows), non-square, one-pixel-wide and tiny inputs whose windows are all
+// clipped, on inputs with many ties (a coarse grid, as after ReLU) and negative values;
+// max pooling also on NaN and infinities (a NaN that comes first in a window wins, later
+// ones are skipped). A batch of 9 samples runs in several chunks: 1 and 2 threads.
 TEST(ConvTest, PoolingHasTheBitsOfItsDefinition) {
-  const TensorShape in{2, 7, 9};
-  Matrix x = RandomMatrix(in.Size(), 3, 31);
-  x = (x * 3.0f).array().round().cwiseMax(0.0f).matrix();  // 0, 1, 2, 3: ties everywhere
+  testing::ThreadGuard guard;
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
   int cases = 0;
-  for (Index k = 1; k <= 4; ++k)
-    for (Index s = 1; s <= 3; ++s)
-      for (Index p = 0; p < k; ++p)
-        for (bool max : {true, false}) {
-          const LayerSpec spec = max ? LayerSpec::MaxPool2d(k, s, p) : LayerSpec::AvgPool2d(k, s, p);
-          Network net(in, {spec}, Fp32Factory());
-          const Matrix y = net.Forward(x, Pass::kTrain);
-          Matrix dy = RandomMatrix(y.rows(), y.cols(), 32), dx, y_ref, dx_ref;
-          ReferencePool(in, k, s, p, max, x, dy, y_ref, dx_ref);
-          net.layer(0).Backward(x, y, dy, &dx, SgdStep{});
-          const std::string what = StrCat(spec.TypeName(), " kernel ", k, " stride ", s, " padding ", p);
-          EXPECT_TRUE(testing::SameBits(y, y_ref)) << what;
-          EXPECT_TRUE(testing::SameBits(dx, dx_ref)) << what;
-          ++cases;
-        }
-  EXPECT_EQ(cases, 2 * (1 + 2 + 3 + 4) * 3);
+  for (const TensorShape& in : {TensorShape{2, 7, 9}, TensorShape{1, 1, 2}, TensorShape{3, 5, 1}, TensorShape{1, 4, 4}}) {
+    Matrix x = RandomMatrix(in.Size(), 9, 31);
+    x = (x * 3.0f).array().round().matrix();  // -3 ... 3: ties everywhere
+    Matrix x_special = x;                      // for max pooling: NaN, -NaN, +-Inf, -0
+    const float special[] = {nan, -nan, inf, -inf, -0.0f};
+    for (Index i = 0; i < x_special.size(); i += 3) x_special.data()[i] = special[(i / 3) % 5];
+    for (Index k = 1; k <= 5; ++k)
+      for (Index s = 1; s <= 4; ++s)
+        for (Index p = 0; p < k; ++p)
+          for (bool max : {true, false}) {
+            if (k > in.height + 2 * p || k > in.width + 2 * p) continue;
+            const LayerSpec spec = max ? LayerSpec::MaxPool2d(k, s, p) : LayerSpec::AvgPool2d(k, s, p);
+            Network net(in, {spec}, Fp32Factory());
+            const Matrix& xx = max ? x_special : x;
+            for (int threads : {1, 2}) {
+              SetNumThreads(threads);
+              const Matrix y = net.Forward(xx, Pass::kTrain);
+              Matrix dy = RandomMatrix(y.rows(), y.cols(), 32), dx, y_ref, dx_ref;
+              ReferencePool(in, k, s, p, max, xx, dy, y_ref, dx_ref);
+              net.layer(0).Backward(xx, y, dy, &dx, SgdStep{});
+              const std::string what = StrCat(spec.TypeName(), " on ", in.channels, "x", in.height, "x", in.width,
+                                              " kernel ", k, " stride ", s, " padding ", p, " threads ", threads);
+              EXPECT_TRUE(testing::SameBits(y, y_ref)) << what;
+              EXPECT_TRUE(testing::SameBits(dx, dx_ref)) << what;
+            }
+            ++cases;
+          }
+  }
+  EXPECT_GT(cases, 150);
 }
 
 // conv (pad 1) -> act -> maxpool -> conv (stride 2) -> avgpool (stride 1) -> flatten -> dense.

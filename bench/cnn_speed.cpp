@@ -1,6 +1,7 @@
-// Speed of the layer graph's convolution: each LeNet-5 conv layer's forward + backward
-// (on FP32 at stride 1 the direct kernels, plus bias and activation) at batch 64 as a fraction of the FP32 GEMM rate
-// (1024^3), the two measured interleaved in the same run (interleave.hpp), beside the rate of
+// Speed of the layer graph's convolution: each LeNet-5 conv layer's forward + backward (on
+// FP32 at stride 1 the direct kernels, plus bias and activation) at batch 64 as a fraction
+// of the FP32 GEMM rate (1024^3), the two measured interleaved in the same run
+// (interleave.hpp), beside the rate of
 // the layer's own GEMM shapes by plain ParallelGemm (Eigen, patches as columns), by the
 // batch-rows kernels (TallGemm, InnerProducts on transposed patches) and by the direct
 // convolution kernels the FP32 layer runs (stride 1, core/direct_conv.hpp), same rounds;
@@ -143,13 +144,14 @@ int main(int argc, char** argv) {
     const char* name;
     TensorShape in;
   };
-  for (const PoolCase& pc : {PoolCase{"maxpool 2 on 6x28x28", {6, 28, 28}}, PoolCase{"maxpool 2 on 16x10x10", {16, 10, 10}}}) {
+  for (const PoolCase& pc :
+       {PoolCase{"maxpool 2 on 6x28x28", {6, 28, 28}}, PoolCase{"maxpool 2 on 16x10x10", {16, 10, 10}}}) {
     nn::Network net(pc.in, {nn::LayerSpec::MaxPool2d(2)}, Fp32());
     nn::Layer& pool = net.layer(0);
     const Matrix x = Random(pc.in.Size(), batch, 5).cwiseMax(0.0f);  // after a ReLU: ties at 0
     Matrix y, dx, copy;
     pool.Forward(x, y, nn::Pass::kTrain);
-    Matrix dy = Random(y.rows(), y.cols(), 6);
+    Matrix dy = Random(y.rows(), y.cols(), 6);  // Backward takes dy as a mutable buffer
     const nn::SgdStep step;
     bench::Interleaved m(7, 0.02);
     const int ip = m.Add("pool", [&] {

@@ -58,7 +58,9 @@ struct WideRows {
   Index WideGradientSize() const { return M * D; }
 
   // Sample s of x as zero-padded planes (C planes of L) at out.
-  void PaddedInput(const Matrix& x, Index s, float* out) const { PadImage(x.data() + s * x.rows(), C, H, W, p, L, out); }
+  void PaddedInput(const Matrix& x, Index s, float* out) const {
+    PadImage(x.data() + s * x.rows(), C, H, W, p, L, out);
+  }
 
   // Sample s of dy on wide rows (M planes of D, output q at F + q) at out, zeros elsewhere.
   void WideGradient(const Matrix& dy, Index s, float* out) const {

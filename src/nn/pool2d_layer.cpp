@@ -26,32 +26,34 @@ Clip ClipWindow(const Window& w, Index oy, Index ox) {
           std::min(x + w.kernel, w.in.width)};
 }
 
-// The max (kMax) or mean of one window: rows x cols inputs from p (row stride W), whose
-// first input is at index at0 of the plane. The max is the first largest input in raster
-// order (a later equal input does not replace it), with its index in *arg; the mean is 0
-// plus the inputs in raster order, times inv_area (padding counts as zeros). No branches.
-template <bool kMax, typename Rows, typename Cols>
-inline float PoolWindow(const float* p, Rows rows, Cols cols, Index W, Index at0, float inv_area, Index* arg) {
-  if constexpr (kMax) {
-    float best = p[0];
-    Index best_at = at0;
-    for (Index r = 0; r < rows; ++r) {
-      for (Index k = 0; k < cols; ++k) {
-        const float v = p[r * W + k];
-        const bool larger = v > best;
-        best = larger ? v : best;
-        best_at = larger ? at0 + r * W + k : best_at;
-      }
+// The first largest of rows x cols inputs from plane + at0 (row stride W) in raster order
+// (a later equal input does not replace it; a NaN only wins in first place), and its index
+// in the plane. Selects, no branches. (Returning the offset from at0 instead measured 3.7x
+// slower on 6x28x28: GCC then vectorises the loop over the outputs with gathers.)
+template <typename Rows, typename Cols>
+inline float MaxOfWindow(const float* plane, Index at0, Rows rows, Cols cols, Index W, Index& at) {
+  const float* p = plane + at0;
+  float best = p[0];
+  at = at0;
+  for (Index r = 0; r < rows; ++r) {
+    for (Index k = 0; k < cols; ++k) {
+      const float v = p[r * W + k];
+      const bool larger = v > best;
+      best = larger ? v : best;
+      at = larger ? at0 + r * W + k : at;
     }
-    *arg = best_at;
-    return best;
-  } else {
-    float sum = 0.0f;
-    for (Index r = 0; r < rows; ++r) {
-      for (Index k = 0; k < cols; ++k) sum += p[r * W + k];
-    }
-    return sum * inv_area;
   }
+  return best;
+}
+
+// 0 plus the rows x cols inputs from p (row stride W) in raster order.
+template <typename Rows, typename Cols>
+inline float SumOfWindow(const float* p, Rows rows, Cols cols, Index W) {
+  float sum = 0.0f;
+  for (Index r = 0; r < rows; ++r) {
+    for (Index k = 0; k < cols; ++k) sum += p[r * W + k];
+  }
+  return sum;
 }
 
 // Calls f(o, at0, rows, cols) for every output o = oy * out_w + ox of one channel in raster
@@ -62,7 +64,7 @@ inline float PoolWindow(const float* p, Rows rows, Cols cols, Index W, Index at0
 template <int kK, typename F>
 void ForEachWindow(const Window& w, F&& f) {
   const Index W = w.in.width, s = w.stride, pad = w.padding;
-  const auto inside = [&] {
+  const auto inside = [&] {  // the inside windows' side: a compile-time constant for kK > 0
     if constexpr (kK > 0) {
       return std::integral_constant<Index, kK>{};
     } else {
@@ -115,14 +117,14 @@ void Pool2dLayer::Forward(const Matrix& x, Matrix& y, Pass) {
         if (max_) {
           std::int32_t* arg = argmax_.data() + b * argmax_.rows() + c * pixels;
           const Index offset = c * plane;  // arg holds indices into the sample
-          ForEachWindowAnyKernel(w, [in, out, arg, offset, W, inv_area](Index o, Index at0, auto rows, auto cols) {
-            Index at = at0;
-            out[o] = PoolWindow<true>(in + at0, rows, cols, W, at0, inv_area, &at);
+          ForEachWindowAnyKernel(w, [in, out, arg, offset, W](Index o, Index at0, auto rows, auto cols) {
+            Index at;
+            out[o] = MaxOfWindow(in, at0, rows, cols, W, at);
             arg[o] = static_cast<std::int32_t>(offset + at);
           });
         } else {
           ForEachWindowAnyKernel(w, [in, out, W, inv_area](Index o, Index at0, auto rows, auto cols) {
-            out[o] = PoolWindow<false>(in + at0, rows, cols, W, at0, inv_area, nullptr);
+            out[o] = SumOfWindow(in + at0, rows, cols, W) * inv_area;
           });
         }
       }

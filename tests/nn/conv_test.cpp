@@ -354,7 +354,8 @@ TEST(ConvTest, PoolingHasTheBitsOfItsDefinition) {
   testing::ThreadGuard guard;
   const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
   int cases = 0;
-  for (const TensorShape& in : {TensorShape{2, 7, 9}, TensorShape{1, 1, 2}, TensorShape{3, 5, 1}, TensorShape{1, 4, 4}}) {
+  for (const TensorShape& in :
+       {TensorShape{2, 7, 9}, TensorShape{1, 1, 2}, TensorShape{3, 5, 1}, TensorShape{1, 4, 4}}) {
     Matrix x = RandomMatrix(in.Size(), 9, 31);
     x = (x * 3.0f).array().round().matrix();  // -3 ... 3: ties everywhere
     Matrix x_special = x;                      // for max pooling: NaN, -NaN, +-Inf, -0
